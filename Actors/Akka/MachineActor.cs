@@ -1,0 +1,68 @@
+using ActorCrash.Config;
+using Akka.Actor;
+
+namespace ActorCrash.Actors.Akka;
+
+/// <summary>Any → <see cref="MachineActor"/>: run the scenario once; the reply is a <see cref="RunResult"/>.</summary>
+public sealed record RunScenario(ScenarioSpec Spec, ulong Seed, bool Trace = false);
+
+/// <summary>Any → <see cref="MachineActor"/>: run seeds [First, First+Count); the reply is a <see cref="BatchResult"/>.</summary>
+public sealed record RunBatch(ScenarioSpec Spec, ulong First, int Count, bool Trace = false);
+
+/// <summary>Reply to <see cref="RunBatch"/>: one result per seed, in seed order.</summary>
+public sealed record BatchResult(ulong First, IReadOnlyList<RunResult> Results);
+
+/// <summary>Reply when a run could not be made (e.g. a scenario the machine cannot build).</summary>
+public sealed record RunFailed(ulong Seed, string Error);
+
+/// <summary>
+/// An Akka actor hosting one emulated machine. The emulation runs inside its Receive, on whatever
+/// thread the dispatcher gives it: a run is self-contained (its own runtime, clock and strategy), so
+/// the thread changes nothing. The machine is built on the first request for a scenario and reused
+/// for the next runs of the same scenario.
+/// </summary>
+public sealed class MachineActor : ReceiveActor
+{
+    private ScenarioSpec? _spec;
+    private Machine? _machine;
+
+    public MachineActor()
+    {
+        Receive<RunScenario>(r => Reply(r.Spec, r.Seed, 1, r.Trace, single: true));
+        Receive<RunBatch>(b => Reply(b.Spec, b.First, b.Count, b.Trace, single: false));
+    }
+
+    public static Props Props() => global::Akka.Actor.Props.Create<MachineActor>();
+
+    private void Reply(ScenarioSpec spec, ulong first, int count, bool trace, bool single)
+    {
+        Machine machine;
+        try
+        {
+            machine = MachineFor(spec);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            Sender.Tell(new RunFailed(first, e.Message));
+            return;
+        }
+        if (single)
+        {
+            Sender.Tell(machine.RunAndReport(first, trace: trace));
+            return;
+        }
+        var results = new RunResult[count];
+        for (var i = 0; i < count; i++) results[i] = machine.RunAndReport(first + (ulong)i, trace: trace);
+        Sender.Tell(new BatchResult(first, results));
+    }
+
+    private Machine MachineFor(ScenarioSpec spec)
+    {
+        if (_machine is null || !ReferenceEquals(spec, _spec))
+        {
+            _machine = new Machine(spec);
+            _spec = spec;
+        }
+        return _machine;
+    }
+}

@@ -1,0 +1,430 @@
+using ActorCrash.Actors.Kernel;
+using ActorCrash.Actors.Runtime;
+using ActorCrash.Hardware;
+
+namespace ActorCrash.Actors;
+
+/// <summary>Delivered to a CPU by the interrupt controller: a fixed-vector IPI.</summary>
+public sealed record DeliverIpi(InterruptVector Vector) : Message;
+
+/// <summary>Delivered to a CPU: an NMI, from the IPI fabric or the CPU's own perf-counter watchdog.</summary>
+public sealed record DeliverNmi(NmiSource Source) : Message;
+
+/// <summary>Harness → CPU: the code this CPU runs calls panic(Text) now.</summary>
+public sealed record InjectPanic(string Text) : Message;
+
+/// <summary>Harness → CPU: the CPU disables interrupts and spins forever, taking these locks first.</summary>
+public sealed record InjectWedge(string Locks) : Message;
+
+/// <summary>A lock was released or a watched variable changed: spinners and pollers re-check.</summary>
+public sealed record Wake(WaitChannel Channel) : Message;
+
+/// <summary>CPU → itself: the current delay is over.</summary>
+internal sealed record Tick : Message
+{
+    public static readonly Tick Instance = new();
+}
+
+/// <summary>How a CPU ended up, for the run's result.</summary>
+public enum CpuFate
+{
+    Running,
+    Idle,
+    Panicking,
+    PanicLoop,        // panic's final loop: the machine stays up, as configured
+    StoppedByIpi,     // stop_this_cpu from REBOOT_VECTOR: offline, HLT, no registers saved
+    StoppedByNmi,     // crash_nmi_callback: registers saved for the vmcore, HLT
+    SelfStopped,      // panic_smp_self_stop and friends (later designs)
+    Wedged,           // spinning forever with interrupts off (a hard lockup)
+    InCrashKernel,    // jumped through machine_kexec
+}
+
+/// <summary>
+/// A CPU. It runs kernel code (iterators of <see cref="Op"/>) on a stack of frames: the code it was
+/// running, and on top of it any interrupt or NMI handler it took. Interrupts arrive as messages and
+/// are taken only as its <see cref="LocalApic"/> allows; a handler that returns resumes what it
+/// interrupted, with the remaining delay or the interrupted wait. Locks it holds stay held whatever
+/// happens to it.
+/// </summary>
+public sealed class CpuActor : EmulatedActor
+{
+    private readonly List<Frame> _frames = [];
+    private readonly Stack<Frame> _spare = new();
+    private OpKind? _blockedOn;     // the op the top frame waits in, if any
+    private long _tickHandle;
+    private long _tickDue;
+
+    public CpuActor(int id, Machine machine) : base($"cpu{id}")
+    {
+        Id = id;
+        Machine = machine;
+    }
+
+    public int Id { get; }
+    public Machine Machine { get; }
+    public LocalApic Apic { get; } = new();
+    public CpuFate Fate { get; set; }
+
+    /// <summary>Set when the last <see cref="Op.WaitFor"/> ended by its timeout rather than its condition.</summary>
+    public bool LastWaitTimedOut { get; private set; }
+
+    /// <summary>What the CPU is stuck in at the end of a run, e.g. "spinning on logbuf_lock".</summary>
+    public string Doing => Describe();
+
+    /// <summary>The routine that runs at power-on (its workload); the idle loop if null.</summary>
+    public Func<CpuActor, IEnumerable<Op>>? Workload { get; set; }
+
+    // ---- kernel-facing API: what routines call on "this CPU" ----
+
+    public void LocalIrqDisable() => Apic.InterruptsEnabled = false;
+
+    public void LocalIrqEnable() => Apic.InterruptsEnabled = true;
+
+    /// <summary>local_irq_save(): returns the old IF.</summary>
+    public bool LocalIrqSave()
+    {
+        var old = Apic.InterruptsEnabled;
+        Apic.InterruptsEnabled = false;
+        return old;
+    }
+
+    public void LocalIrqRestore(bool flags) => Apic.InterruptsEnabled = flags;
+
+    /// <summary>Releases a lock this CPU holds and wakes its spinners.</summary>
+    public void Unlock(KernelLock l) => l.Release(Id, Machine.WakeWaiters);
+
+    /// <summary>Sends to a device actor with the device latency.</summary>
+    public void SendToDevice(ActorId device, Message message) =>
+        Runtime.Send(Self, device, message, Machine.Timing.DeviceLatencyMinNs, Machine.Timing.DeviceLatencyMaxNs);
+
+    // ---- actor ----
+
+    protected internal override void Reset()
+    {
+        foreach (var f in _frames) Recycle(f);
+        _frames.Clear();
+        _blockedOn = null;
+        _tickHandle = 0;
+        LastWaitTimedOut = false;
+        Apic.Reset();
+        Fate = CpuFate.Running;
+    }
+
+    /// <summary>Starts the workload at time 0 (called by the machine after Reset).</summary>
+    public void PowerOn()
+    {
+        Push(FrameKind.Task, Workload?.Invoke(this) ?? Workloads.IdleLoop());
+        Continue();
+    }
+
+    protected internal override void Receive(ActorId from, Message message)
+    {
+        switch (message)
+        {
+            case Tick:
+                OnTick();
+                break;
+            case Wake w:
+                OnWake(w.Channel);
+                break;
+            case DeliverIpi ipi:
+                if (Apic.AcceptIpi(ipi.Vector)) TakeInterrupt(FrameKind.Irq, Machine.Design.HandleIpi(this, ipi.Vector));
+                break;
+            case DeliverNmi nmi:
+                if (Apic.AcceptNmi() == LocalApic.NmiAction.Handle) TakeInterrupt(FrameKind.Nmi, Machine.Design.HandleNmi(this, nmi.Source));
+                break;
+            case InjectPanic p:
+                Interrupt(FrameKind.Task, Machine.Design.Panic(this, p.Text));
+                break;
+            case InjectWedge w:
+                Interrupt(FrameKind.Task, Workloads.Wedge(this, w.Locks));
+                break;
+        }
+    }
+
+    // ---- execution ----
+
+    private enum FrameKind { Task, Irq, Nmi }
+
+    private sealed class Frame
+    {
+        public IEnumerator<Op> Code = null!;
+        public FrameKind Kind;
+        public bool SavedIf;
+        public bool OpPending;   // Current has begun but not finished
+        public Op Current;
+        public long Remaining;   // of an interrupted delay or wait
+    }
+
+    private Frame Top => _frames[^1];
+
+    private void Push(FrameKind kind, IEnumerable<Op> code)
+    {
+        var f = _spare.Count > 0 ? _spare.Pop() : new Frame();
+        f.Code = code.GetEnumerator();
+        f.Kind = kind;
+        f.SavedIf = Apic.InterruptsEnabled;
+        f.OpPending = false;
+        f.Remaining = 0;
+        _frames.Add(f);
+    }
+
+    private void Recycle(Frame f)
+    {
+        f.Code.Dispose();
+        f.Code = null!;
+        _spare.Push(f);
+    }
+
+    /// <summary>Runs the top frame until it blocks. The heart of the CPU.</summary>
+    private void Continue()
+    {
+        while (_frames.Count > 0)
+        {
+            if (Apic.InterruptsEnabled && Apic.HasPendingVector && TakePendingVector()) continue;
+            var f = Top;
+            if (f.OpPending)
+            {
+                if (!Begin(f, f.Current, f.Remaining)) return;
+                f.OpPending = false;
+                continue;
+            }
+            if (!f.Code.MoveNext())
+            {
+                Return();
+                continue;
+            }
+            f.Current = f.Code.Current;
+            f.OpPending = true;
+            if (!Begin(f, f.Current, f.Current.Ns)) return;
+            f.OpPending = false;
+        }
+        // Nothing left to run: fall back to the idle loop.
+        Push(FrameKind.Task, Workloads.IdleLoop());
+        Continue();
+    }
+
+    /// <summary>Starts an op. True if it finished at once; false if the CPU now waits for a message.</summary>
+    private bool Begin(Frame f, Op op, long ns)
+    {
+        switch (op.Kind)
+        {
+            case OpKind.Delay:
+                if (ns <= 0) return true;
+                Block(OpKind.Delay, ns);
+                return false;
+            case OpKind.Call:
+                f.OpPending = false;
+                Push(FrameKind.Task, (IEnumerable<Op>)op.Target!);
+                return true;
+            case OpKind.Acquire:
+                {
+                    var l = (KernelLock)op.Target!;
+                    if (l.TryAcquire(Id)) return true;
+                    l.AddWaiter(Id);
+                    _blockedOn = OpKind.Acquire;
+                    return false;
+                }
+            case OpKind.SeqRead:
+                {
+                    var l = (KernelLock)op.Target!;
+                    if (!l.IsHeld) return true;
+                    l.AddWaiter(Id);
+                    _blockedOn = OpKind.SeqRead;
+                    return false;
+                }
+            case OpKind.WaitFor:
+                {
+                    var w = (WaitCondition)op.Target!;
+                    if (w.Done())
+                    {
+                        LastWaitTimedOut = false;
+                        return true;
+                    }
+                    if (ns <= 0)
+                    {
+                        LastWaitTimedOut = true;
+                        return true;
+                    }
+                    w.Channel.AddWaiter(Id);
+                    Block(OpKind.WaitFor, ns);
+                    return false;
+                }
+            default: // SpinForever, Halt, Idle: only an interrupt changes anything
+                _blockedOn = op.Kind;
+                return false;
+        }
+    }
+
+    private void Block(OpKind kind, long ns)
+    {
+        _blockedOn = kind;
+        _tickDue = Now + ns;
+        _tickHandle = Runtime.Send(Self, Self, Tick.Instance, ns);
+    }
+
+    private void OnTick()
+    {
+        var f = Top;
+        if (_blockedOn == OpKind.WaitFor)
+        {
+            ((WaitCondition)f.Current.Target!).Channel.RemoveWaiter(Id);
+            LastWaitTimedOut = true;
+        }
+        Unblock(f);
+    }
+
+    private void OnWake(WaitChannel channel)
+    {
+        if (_frames.Count == 0 || _blockedOn is null) return;
+        var f = Top;
+        switch (_blockedOn)
+        {
+            case OpKind.Acquire when f.Current.Target == channel:
+                if (!((KernelLock)channel).TryAcquire(Id)) return;  // another spinner won the race
+                channel.RemoveWaiter(Id);
+                break;
+            case OpKind.SeqRead when f.Current.Target == channel:
+                if (((KernelLock)channel).IsHeld) return;
+                channel.RemoveWaiter(Id);
+                break;
+            case OpKind.WaitFor when ((WaitCondition)f.Current.Target!).Channel == channel:
+                if (!((WaitCondition)f.Current.Target!).Done()) return;
+                channel.RemoveWaiter(Id);
+                Runtime.Cancel(_tickHandle);
+                LastWaitTimedOut = false;
+                break;
+            default:
+                return;  // a stale wake for a wait this CPU already left
+        }
+        Unblock(f);
+    }
+
+    private void Unblock(Frame f)
+    {
+        _blockedOn = null;
+        _tickHandle = 0;
+        f.OpPending = false;
+        Continue();
+    }
+
+    /// <summary>Leaves the op the top frame waits in, remembering what is left of it.</summary>
+    private void Suspend()
+    {
+        if (_frames.Count == 0 || _blockedOn is null) return;
+        var f = Top;
+        switch (_blockedOn)
+        {
+            case OpKind.Delay:
+                Runtime.Cancel(_tickHandle);
+                f.Remaining = _tickDue - Now;
+                break;
+            case OpKind.WaitFor:
+                Runtime.Cancel(_tickHandle);
+                ((WaitCondition)f.Current.Target!).Channel.RemoveWaiter(Id);
+                f.Remaining = _tickDue - Now;
+                break;
+            case OpKind.Acquire:
+            case OpKind.SeqRead:
+                ((KernelLock)f.Current.Target!).RemoveWaiter(Id);
+                break;
+        }
+        _blockedOn = null;
+        _tickHandle = 0;
+    }
+
+    private void TakeInterrupt(FrameKind kind, IEnumerable<Op> handler)
+    {
+        Suspend();
+        Push(kind, handler);
+        LocalIrqDisable();  // interrupt and NMI gates clear IF; IRET restores it
+        Continue();
+    }
+
+    /// <summary>The CPU's code calls something new on top of what it was doing (a panic, a wedge).</summary>
+    private void Interrupt(FrameKind kind, IEnumerable<Op> code)
+    {
+        Suspend();
+        Push(kind, code);
+        Continue();
+    }
+
+    private bool TakePendingVector()
+    {
+        var v = Apic.TakePendingVector();
+        if (v is null) return false;
+        Push(FrameKind.Irq, Machine.Design.HandleIpi(this, v.Value));
+        LocalIrqDisable();
+        return true;
+    }
+
+    /// <summary>The top frame's code ended: a call returns, a handler IRETs.</summary>
+    private void Return()
+    {
+        var f = Top;
+        _frames.RemoveAt(_frames.Count - 1);
+        if (f.Kind == FrameKind.Nmi && Apic.IretFromNmi())
+        {
+            // A latched NMI fires as soon as the handler IRETs.
+            _frames.Add(f);
+            f.Code.Dispose();
+            f.Code = Machine.Design.HandleNmi(this, NmiSource.Ipi).GetEnumerator();
+            f.OpPending = false;
+            return;
+        }
+        if (f.Kind != FrameKind.Task) Apic.InterruptsEnabled = f.SavedIf;
+        Recycle(f);
+    }
+
+    /// <summary>The kernel functions on the CPU's stack, innermost first: "release_console_sem &lt; vprintk &lt; panic".</summary>
+    public string Backtrace()
+    {
+        var names = new List<string>();
+        for (var i = _frames.Count - 1; i >= 0; i--)
+        {
+            var name = KernelName(_frames[i].Code);
+            if (name.Length > 0 && (names.Count == 0 || names[^1] != name)) names.Add(name);
+        }
+        return string.Join(" < ", names);
+    }
+
+    /// <summary>The iterator's method name in the kernel's spelling: NativeStopOtherCpus → native_stop_other_cpus.</summary>
+    private static string KernelName(IEnumerator<Op> code)
+    {
+        var type = code.GetType().Name;  // "<NativeStopOtherCpus>d__3" for a C# iterator
+        var end = type.IndexOf('>');
+        if (type[0] != '<' || end < 0) return "";
+        var b = new System.Text.StringBuilder();
+        for (var i = 1; i < end; i++)
+        {
+            var c = type[i];
+            if (char.IsUpper(c) && i > 1) b.Append('_');
+            b.Append(char.ToLowerInvariant(c));
+        }
+        return b.ToString();
+    }
+
+    private string Describe()
+    {
+        if (_frames.Count == 0) return "off";
+        var op = Top.Current;
+        var irqs = Apic.InterruptsEnabled ? "interrupts on" : "interrupts off";
+        var state = _blockedOn switch
+        {
+            OpKind.Acquire => $"spinning on {op.Target} held by cpu{((KernelLock)op.Target!).Holder} ({irqs})",
+            OpKind.SeqRead => $"retrying a read of {op.Target}, writer cpu{((KernelLock)op.Target!).Holder} ({irqs})",
+            OpKind.WaitFor => $"waiting on {((WaitCondition)op.Target!).Channel}",
+            OpKind.Halt => "halted",
+            OpKind.SpinForever => $"looping forever: {op.What} ({irqs})",
+            OpKind.Idle => "idle (HLT)",
+            OpKind.Delay => $"busy ({irqs})",
+            _ => "running",
+        };
+        return $"{state} in {Backtrace()}";
+    }
+
+    /// <summary>True if the CPU can do nothing more by itself (halted, idle, spinning forever or on a lock).</summary>
+    public bool IsBlockedForever => _blockedOn is OpKind.Halt or OpKind.SpinForever or OpKind.Idle or OpKind.Acquire or OpKind.SeqRead;
+
+    public bool IsHalted => _blockedOn == OpKind.Halt;
+}

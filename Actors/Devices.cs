@@ -1,0 +1,214 @@
+using ActorCrash.Actors.Runtime;
+using ActorCrash.Hardware;
+
+namespace ActorCrash.Actors;
+
+// ---- the interrupt controller (local APICs and the IPI fabric) ----
+
+/// <summary>CPU → interrupt controller: a fixed-vector IPI to every CPU but <paramref name="AllButCpu"/> (the APIC's all-but-self shorthand).</summary>
+public sealed record SendIpi(InterruptVector Vector, int AllButCpu) : Message;
+
+/// <summary>CPU → interrupt controller: NMI_VECTOR to every CPU but <paramref name="AllButCpu"/>.</summary>
+public sealed record SendNmi(int AllButCpu) : Message;
+
+/// <summary>
+/// The IPI/NMI fabric: fans an ICR write out to the target CPUs, each delivery with its own seeded
+/// latency. Whether a target takes it is the target's business (its <see cref="LocalApic"/>).
+/// </summary>
+public sealed class InterruptControllerActor(Machine machine) : EmulatedActor("apic")
+{
+    protected internal override void Receive(ActorId from, Message message)
+    {
+        var t = machine.Timing;
+        switch (message)
+        {
+            case SendIpi ipi:
+                var deliver = new DeliverIpi(ipi.Vector);
+                foreach (var cpu in machine.Cpus)
+                    if (cpu.Id != ipi.AllButCpu) Runtime.Send(Self, cpu.Self, deliver, t.IpiLatencyMinNs, t.IpiLatencyMaxNs);
+                break;
+            case SendNmi nmi:
+                var deliverNmi = new DeliverNmi(NmiSource.Ipi);
+                foreach (var cpu in machine.Cpus)
+                    if (cpu.Id != nmi.AllButCpu) Runtime.Send(Self, cpu.Self, deliverNmi, t.NmiLatencyMinNs, t.NmiLatencyMaxNs);
+                break;
+        }
+    }
+
+    protected internal override void Reset() { }
+}
+
+// ---- persistent RAM ----
+
+/// <summary>CPU → NVRAM: bytes stored at an offset (one chunk of a memcpy). Printed without its bytes.</summary>
+public sealed record NvramStore(int Offset, ReadOnlyMemory<byte> Data) : Message
+{
+    protected override bool PrintMembers(System.Text.StringBuilder b)
+    {
+        b.Append("Offset = ").Append(Offset).Append(", Length = ").Append(Data.Length);
+        return true;
+    }
+}
+
+/// <summary>CPU → NVRAM: a range set to one value (one chunk of a memset).</summary>
+public sealed record NvramFill(int Offset, int Length, byte Value) : Message;
+
+/// <summary>Persistent RAM. Stores land when they arrive; a reset before that loses them, tearing the record.</summary>
+public sealed class NvramActor(Nvram device) : EmulatedActor("nvram")
+{
+    public Nvram Device => device;
+
+    protected internal override void Receive(ActorId from, Message message)
+    {
+        switch (message)
+        {
+            case NvramStore s:
+                device.Store(s.Offset, s.Data.Span);
+                break;
+            case NvramFill f:
+                device.Fill(f.Offset, f.Length, f.Value);
+                break;
+        }
+    }
+
+    protected internal override void Reset() => device.PowerOn();
+}
+
+// ---- kdump: purgatory and the crash kernel ----
+
+/// <summary>CPU → crash kernel: machine_kexec() jumped to purgatory.</summary>
+public sealed record MachineKexec(int Cpu) : Message;
+
+/// <summary>Harness → crash kernel: a stray write lands in the reserved region.</summary>
+public sealed record ScribbleCrashKernel(int Offset) : Message;
+
+/// <summary>Crash kernel → itself: boot finished / makedumpfile finished.</summary>
+public sealed record CrashKernelStep(string Stage) : Message;
+
+/// <summary>
+/// The reserved crash-kernel region, purgatory and the kdump kernel. Purgatory checks the region's
+/// SHA-256 and loops forever on a mismatch (no message, no reboot); otherwise the crash kernel boots
+/// on one CPU and saves /proc/vmcore, and the machine is done.
+/// </summary>
+public sealed class CrashKernelActor(Machine machine, CrashKernelRegion region) : EmulatedActor("kdump")
+{
+    public bool Kexeced { get; private set; }
+    public bool Booted { get; private set; }
+    public bool VmcoreSaved { get; private set; }
+    public bool PurgatoryLooping { get; private set; }
+    public bool BootFailed { get; private set; }
+    public int KexecCpu { get; private set; } = -1;
+
+    protected internal override void Receive(ActorId from, Message message)
+    {
+        var spec = machine.Spec.Machine.Kdump;
+        switch (message)
+        {
+            case ScribbleCrashKernel s:
+                region.Scribble(s.Offset, (byte)(s.Offset * 13));
+                machine.Note(-1, $"stray write into the crash-kernel region at +{s.Offset}");
+                break;
+            case MachineKexec k when !Kexeced:
+                Kexeced = true;
+                KexecCpu = k.Cpu;
+                if (!region.DigestMatches())
+                {
+                    PurgatoryLooping = true;
+                    machine.Note(k.Cpu, "purgatory: SHA-256 mismatch, looping forever");
+                    break;
+                }
+                Runtime.Send(Self, Self, new CrashKernelStep("boot"), spec.BootNs);
+                break;
+            case CrashKernelStep { Stage: "boot" }:
+                if (spec.BootFails)
+                {
+                    BootFailed = true;
+                    machine.Note(KexecCpu, "crash kernel: boot failed, no vmcore");
+                    break;
+                }
+                Booted = true;
+                machine.Note(KexecCpu, "crash kernel booted: /proc/vmcore ready");
+                Runtime.Send(Self, Self, new CrashKernelStep("capture"), spec.CaptureNs);
+                break;
+            case CrashKernelStep { Stage: "capture" }:
+                VmcoreSaved = true;
+                machine.Note(KexecCpu, "vmcore saved (makedumpfile)");
+                Runtime.Stop();
+                break;
+        }
+    }
+
+    protected internal override void Reset()
+    {
+        region.Reload();
+        Kexeced = Booted = VmcoreSaved = PurgatoryLooping = BootFailed = false;
+        KexecCpu = -1;
+    }
+}
+
+// ---- the reset line and the hardware watchdog ----
+
+/// <summary>CPU → firmware: machine_emergency_restart().</summary>
+public sealed record EmergencyRestart(int Cpu) : Message;
+
+/// <summary>Watchdog → firmware: the timeout expired.</summary>
+public sealed record WatchdogExpired : Message
+{
+    public static readonly WatchdogExpired Instance = new();
+}
+
+/// <summary>The reset line: a warm reset ends the run (persistent RAM keeps its contents).</summary>
+public sealed class FirmwareActor(Machine machine) : EmulatedActor("firmware")
+{
+    public string? ResetCause { get; private set; }
+    public int ResetCpu { get; private set; } = -1;
+
+    protected internal override void Receive(ActorId from, Message message)
+    {
+        if (ResetCause is not null) return;
+        switch (message)
+        {
+            case EmergencyRestart r:
+                ResetCause = "emergency_restart";
+                ResetCpu = r.Cpu;
+                break;
+            case WatchdogExpired:
+                ResetCause = "hardware watchdog";
+                break;
+            default:
+                return;
+        }
+        machine.Note(ResetCpu, $"machine reset ({ResetCause})");
+        Runtime.Stop();
+    }
+
+    protected internal override void Reset()
+    {
+        ResetCause = null;
+        ResetCpu = -1;
+    }
+}
+
+/// <summary>A hardware watchdog: nobody pings it during the panic, so it fires at last-ping + timeout.</summary>
+public sealed class WatchdogActor(Machine machine, HardwareWatchdog model) : EmulatedActor("watchdog")
+{
+    public void Arm()
+    {
+        if (model.Enabled) Runtime.Send(Self, machine.Firmware, WatchdogExpired.Instance, Math.Max(0, model.ExpiresAtNs));
+    }
+
+    protected internal override void Receive(ActorId from, Message message) { }
+
+    protected internal override void Reset() { }
+}
+
+/// <summary>
+/// The scenario's harness: it injects the triggers and faults at their virtual times. Faults live
+/// here and in the devices, never in a design.
+/// </summary>
+public sealed class HarnessActor() : EmulatedActor("harness")
+{
+    protected internal override void Receive(ActorId from, Message message) { }
+
+    protected internal override void Reset() { }
+}

@@ -1,0 +1,100 @@
+using ActorCrash.Config;
+
+namespace ActorCrash.Actors.Kernel;
+
+/// <summary>A point of the panic path worth showing a user, at its virtual time.</summary>
+public sealed record Milestone(long TimeNs, int Cpu, string What);
+
+/// <summary>A line as it reached the (serial) console.</summary>
+public sealed record ConsoleLine(long TimeNs, string Text);
+
+/// <summary>
+/// The emulated kernel's shared memory: its locks, the log buffer, cpu_online_mask, the kexec and
+/// NMI-shootdown variables, the dump and notifier lists, and the parameters parsed from the command
+/// line. CPUs read and write it directly (it is memory, not an actor); every access happens inside
+/// one delivered message, so it is atomic with respect to the other CPUs.
+/// </summary>
+public sealed class KernelState
+{
+    public KernelState(int cpuCount, KernelCmdline cmdline)
+    {
+        CpuCount = cpuCount;
+        Cmdline = cmdline;
+        Online = new bool[cpuCount];
+        CrashNotesSaved = new bool[cpuCount];
+        Locks = [LogbufLock, ConsoleSem, XtimeLock, RamoopsMutex, KexecMutex, IoapicLock];
+    }
+
+    public int CpuCount { get; }
+    public KernelCmdline Cmdline { get; }
+
+    // ---- locks (kernel/printk.c, kernel/time/timekeeping.c, kernel/kexec.c, drivers/char/ramoops.c, arch/x86/kernel/apic/io_apic.c)
+    public KernelLock LogbufLock { get; } = new("logbuf_lock", LockKind.Spinlock);
+    public KernelLock ConsoleSem { get; } = new("console_sem", LockKind.Semaphore);
+    public KernelLock XtimeLock { get; } = new("xtime_lock", LockKind.Seqlock);
+    public KernelLock RamoopsMutex { get; } = new("ramoops_mutex", LockKind.Mutex);
+    public KernelLock KexecMutex { get; } = new("kexec_mutex", LockKind.Mutex);
+    public KernelLock IoapicLock { get; } = new("ioapic_lock", LockKind.Spinlock);
+    public IReadOnlyList<KernelLock> Locks { get; }
+
+    public KernelLock Lock(string name) =>
+        Locks.FirstOrDefault(l => l.Name == name) ?? throw new ArgumentException($"no kernel lock named {name}");
+
+    // ---- printk
+    public LogBuffer Log { get; } = new();
+    public List<ConsoleLine> Console { get; } = [];
+    public int OopsInProgress { get; set; }
+
+    // ---- cpu_online_mask
+    public bool[] Online { get; }
+    public int OnlineCount { get; private set; }
+    public WaitChannel OnlineChanged { get; } = new("cpu_online_mask");
+
+    // ---- kexec (kernel/kexec.c) and the x86 NMI shootdown (arch/x86/kernel/reboot.c)
+    public bool KexecCrashImageLoaded { get; set; }
+    public int CrashingCpu { get; set; } = -1;
+    public int WaitingForCrashIpi { get; set; }
+    public bool CrashNmiCallbackRegistered { get; set; }
+    public WaitChannel CrashIpiAcks { get; } = new("waiting_for_crash_ipi");
+    public bool[] CrashNotesSaved { get; }
+
+    // ---- hooks: dump_list and panic_notifier_list
+    public List<KmsgDumper> DumpList { get; } = [];
+    public List<Func<CpuActor, IEnumerable<Op>>> PanicNotifierList { get; } = [];
+
+    // ---- what happened
+    public List<Milestone> Milestones { get; } = [];
+
+    /// <summary>panic_timeout, from panic=N.</summary>
+    public int PanicTimeout => Cmdline.PanicTimeoutSeconds;
+
+    public void Reset(bool kdumpLoaded)
+    {
+        foreach (var l in Locks) l.Reset();
+        Log.Reset();
+        Console.Clear();
+        OopsInProgress = 0;
+        Array.Fill(Online, true);
+        OnlineCount = CpuCount;
+        OnlineChanged.Reset();
+        KexecCrashImageLoaded = kdumpLoaded;
+        CrashingCpu = -1;
+        WaitingForCrashIpi = 0;
+        CrashNmiCallbackRegistered = false;
+        CrashIpiAcks.Reset();
+        Array.Clear(CrashNotesSaved);
+        foreach (var d in DumpList) d.Reset();
+        Milestones.Clear();
+    }
+
+    /// <summary>set_cpu_online(cpu, online): pollers of num_online_cpus() re-check.</summary>
+    public void SetCpuOnline(CpuActor cpu, bool online)
+    {
+        if (Online[cpu.Id] == online) return;
+        Online[cpu.Id] = online;
+        OnlineCount += online ? 1 : -1;
+        cpu.Machine.WakeWaiters(OnlineChanged, cpu.Id);
+    }
+
+    public void Milestone(CpuActor cpu, string what) => Milestones.Add(new Milestone(cpu.Runtime.Now, cpu.Id, what));
+}

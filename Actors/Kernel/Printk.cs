@@ -1,0 +1,129 @@
+using ActorCrash.Hardware;
+
+namespace ActorCrash.Actors.Kernel;
+
+/// <summary>
+/// printk as in kernel/printk.c of 2.6.38: the line goes into __log_buf under logbuf_lock with
+/// interrupts off; whoever gets console_sem prints all pending lines to the console, still with
+/// interrupts off (release_console_sem). A CPU spinning on logbuf_lock therefore cannot take an IPI.
+/// </summary>
+public static class Printk
+{
+    public static IEnumerable<Op> Vprintk(CpuActor cpu, string text)
+    {
+        var k = cpu.Machine.Kernel;
+        var flags = cpu.LocalIrqSave();
+        if (k.LogbufLock.Holder == cpu.Id)
+        {
+            // printk recursion on this CPU (an NMI panic inside printk): without an oops in progress
+            // the line is dropped; with one, zap_locks() re-initialises the printk locks.
+            if (k.OopsInProgress == 0)
+            {
+                cpu.LocalIrqRestore(flags);
+                yield break;
+            }
+            ZapLocks(cpu);
+        }
+        yield return Op.SpinLock(k.LogbufLock);
+        yield return Op.Delay(cpu.Machine.Timing.StepNs);  // emit_log_char() for the line
+        k.Log.Append(cpu.Runtime.Now, text);
+
+        // acquire_console_semaphore_for_printk(): an offline CPU may not print (no CON_ANYTIME console).
+        var mayPrint = k.ConsoleSem.TryAcquire(cpu.Id);
+        if (mayPrint && !k.Online[cpu.Id])
+        {
+            cpu.Unlock(k.ConsoleSem);
+            mayPrint = false;
+        }
+        cpu.Unlock(k.LogbufLock);
+        if (mayPrint) yield return Op.Call(ReleaseConsoleSem(cpu));
+        cpu.LocalIrqRestore(flags);
+    }
+
+    /// <summary>release_console_sem(): print everything pending, then up(&amp;console_sem).</summary>
+    public static IEnumerable<Op> ReleaseConsoleSem(CpuActor cpu)
+    {
+        var k = cpu.Machine.Kernel;
+        var perChar = cpu.Machine.Timing.ConsoleNsPerChar;
+        while (true)
+        {
+            var flags = cpu.LocalIrqSave();
+            yield return Op.SpinLock(k.LogbufLock);
+            if (k.Log.ConsoleNext == k.Log.LineCount)
+            {
+                cpu.Unlock(k.LogbufLock);
+                cpu.Unlock(k.ConsoleSem);
+                cpu.LocalIrqRestore(flags);
+                yield break;
+            }
+            var first = k.Log.ConsoleNext;
+            var end = k.Log.LineCount;
+            k.Log.ConsoleNext = end;
+            cpu.Unlock(k.LogbufLock);
+            for (var i = first; i < end; i++)
+            {
+                // call_console_drivers(): the serial port is slow, and this runs with interrupts off.
+                var line = k.Log.Line(i);
+                yield return Op.Delay((line.Length + 1) * perChar);
+                k.Console.Add(new ConsoleLine(cpu.Runtime.Now, line));
+            }
+            cpu.LocalIrqRestore(flags);
+        }
+    }
+
+    /// <summary>zap_locks(): forcibly re-initialise logbuf_lock and console_sem after printk recursion.</summary>
+    public static void ZapLocks(CpuActor cpu)
+    {
+        var k = cpu.Machine.Kernel;
+        foreach (var l in new[] { k.LogbufLock, k.ConsoleSem })
+        {
+            if (!l.IsHeld) continue;
+            var holder = l.Holder;
+            l.Release(holder, cpu.Machine.WakeWaiters);
+        }
+    }
+
+    /// <summary>bust_spinlocks(): oops_in_progress tells console drivers to trylock their port locks.</summary>
+    public static void BustSpinlocks(CpuActor cpu, bool yes)
+    {
+        var k = cpu.Machine.Kernel;
+        if (yes) k.OopsInProgress++;
+        else k.OopsInProgress--;
+    }
+
+    /// <summary>dump_stack() on x86: the registers line and a short call trace.</summary>
+    public static IEnumerable<Op> DumpStack(CpuActor cpu, string caller)
+    {
+        var pid = cpu.Id == 0 ? 1 : 0;
+        var comm = cpu.Id == 0 ? "init" : "swapper";
+        yield return Op.Call(Vprintk(cpu, $"Pid: {pid}, comm: {comm} Not tainted 2.6.38 #1"));
+        yield return Op.Call(Vprintk(cpu, "Call Trace:"));
+        foreach (var frame in CallTrace(caller)) yield return Op.Call(Vprintk(cpu, frame));
+    }
+
+    private static IEnumerable<string> CallTrace(string caller) => caller switch
+    {
+        "nmi" =>
+        [
+            " [<ffffffff814c9a0d>] panic+0x91/0x1a1",
+            " [<ffffffff810a4c2e>] watchdog_overflow_callback+0xde/0xe0",
+            " [<ffffffff810d61a3>] __perf_event_overflow+0x93/0x210",
+            " [<ffffffff814ce3a8>] do_nmi+0xd8/0x2c0",
+            " [<ffffffff814cdb50>] nmi+0x20/0x30",
+        ],
+        _ =>
+        [
+            " [<ffffffff814c9a0d>] panic+0x91/0x1a1",
+            " [<ffffffff814cdb74>] oops_end+0xe4/0x100",
+            " [<ffffffff8100f2fb>] die+0x5b/0x90",
+            " [<ffffffff814cd442>] do_trap+0xc2/0x170",
+            " [<ffffffff8100cd25>] do_invalid_op+0x95/0xb0",
+        ],
+    };
+
+    /// <summary>do_gettimeofday()'s seconds since the epoch at virtual time 0: Eric's mail of 8 Feb 2011, 19:58:19 UTC.</summary>
+    public const long EpochAtStart = 1297195099;
+
+    public static string GetTimeOfDay(long nowNs) =>
+        $"{EpochAtStart + nowNs / VirtualTime.Second}.{nowNs % VirtualTime.Second / VirtualTime.Microsecond}";
+}

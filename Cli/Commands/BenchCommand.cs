@@ -1,0 +1,124 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using ActorCrash.Actors;
+using ActorCrash.Actors.Akka;
+using ActorCrash.Config;
+using Akka.Actor;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ActorCrash.Cli.Commands;
+
+public sealed class BenchSettings : CommandSettings
+{
+    [CommandArgument(0, "[scenario]")]
+    [Description("Scenario to measure. Default: the built-in scenario.")]
+    public string? Scenario { get; init; }
+
+    [CommandOption("--cpus <LIST>")]
+    [Description("CPU counts to measure, comma-separated. Default: 8,64,512.")]
+    public string Cpus { get; init; } = "8,64,512";
+
+    [CommandOption("--repeats <N>")]
+    [Description("Measurements per CPU count; the median is reported. Default: 5.")]
+    public int Repeats { get; init; } = 5;
+
+    [CommandOption("--seconds <S>")]
+    [Description("Wall time of one measurement. Default: 1.")]
+    public double Seconds { get; init; } = 1;
+
+    public override ValidationResult Validate()
+    {
+        if (Repeats < 1) return ValidationResult.Error("--repeats must be at least 1");
+        if (Seconds <= 0) return ValidationResult.Error("--seconds must be positive");
+        if (!Cpus.Split(',').All(c => int.TryParse(c, out var n) && n is >= 2 and <= 4096))
+            return ValidationResult.Error("--cpus takes CPU counts from 2 to 4096, comma-separated, e.g. 8,64,512");
+        return ValidationResult.Success();
+    }
+}
+
+/// <summary>
+/// `actorcrash bench`: emulations and delivered messages per second, median of several
+/// measurements, for the scenario scaled to several CPU counts; then the same through the Akka
+/// campaign pool. Wall-clock time is read here, in the harness, never in the model.
+/// </summary>
+public sealed class BenchCommand : Command<BenchSettings>
+{
+    public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellation)
+    {
+        var baseSpec = Scenarios.Load(settings.Scenario);
+        var table = new Table().AddColumns("CPUs", "emulations/s", "messages/s", "µs/emulation", "messages/emulation", "KB alloc/emulation", "cost per CPU vs first");
+        double? firstPerCpu = null;
+        var rows = new List<string>();
+        foreach (var n in settings.Cpus.Split(',').Select(int.Parse))
+        {
+            var spec = WithCpus(baseSpec, n);
+            var m = Measure(spec, settings.Repeats, settings.Seconds);
+            var perCpu = m.MicrosPerRun / n;
+            firstPerCpu ??= perCpu;
+            table.AddRow($"{n}", $"{m.RunsPerSecond:N0}", $"{m.MessagesPerSecond:N0}", $"{m.MicrosPerRun:F1}",
+                $"{m.MessagesPerRun:F0}", $"{m.BytesPerRun / 1024.0:F1}", $"{perCpu / firstPerCpu:F2}x");
+            rows.Add($"cpus={n} emulations_per_s={m.RunsPerSecond:F0} messages_per_s={m.MessagesPerSecond:F0} us_per_emulation={m.MicrosPerRun:F2} messages_per_emulation={m.MessagesPerRun:F1}");
+        }
+        AnsiConsole.Write(table);
+        var campaign = MeasureCampaign(WithCpus(baseSpec, 8), settings.Repeats, settings.Seconds);
+        AnsiConsole.WriteLine($"Akka campaign, 8 CPUs, {Environment.ProcessorCount} machine actors: {campaign:N0} emulations/s (median of {settings.Repeats})");
+        foreach (var r in rows) Console.WriteLine(r);
+        Console.WriteLine($"campaign_cpus=8 emulations_per_s={campaign:F0}");
+        return (int)ExitCode.Ok;
+    }
+
+    private sealed record Measurement(double RunsPerSecond, double MessagesPerSecond, double MicrosPerRun, double MessagesPerRun, double BytesPerRun);
+
+    private static Measurement Measure(ScenarioSpec spec, int repeats, double seconds)
+    {
+        var machine = new Machine(spec);
+        ulong seed = 0;
+        for (var i = 0; i < 200; i++) machine.Run(seed++);  // warm up the JIT
+        var samples = new List<Measurement>();
+        for (var r = 0; r < repeats; r++)
+        {
+            long runs = 0, messages = 0;
+            var bytes = GC.GetAllocatedBytesForCurrentThread();
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed.TotalSeconds < seconds)
+            {
+                for (var i = 0; i < 64; i++, runs++) messages += machine.Run(seed++).Steps;
+            }
+            var elapsed = sw.Elapsed.TotalSeconds;
+            bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
+            samples.Add(new Measurement(runs / elapsed, messages / elapsed, elapsed * 1e6 / runs, (double)messages / runs, (double)bytes / runs));
+        }
+        return samples.OrderBy(s => s.RunsPerSecond).ElementAt(samples.Count / 2);
+    }
+
+    private static double MeasureCampaign(ScenarioSpec spec, int repeats, double seconds)
+    {
+        using var system = ActorSystem.Create("bench", AkkaSettings.Load());
+        var campaign = system.ActorOf(CampaignActor.Props(Environment.ProcessorCount), "campaign");
+        var ask = (ulong first, int count) =>
+            campaign.Ask<CampaignResult>(new RunCampaign(spec, first, count, BatchSize: 256), TimeSpan.FromMinutes(5)).GetAwaiter().GetResult();
+        ask(0, 2048);  // warm up
+        var count = 20_000;
+        var samples = new List<double>();
+        for (var r = 0; r < repeats; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            ask((ulong)(r + 1) * 1_000_000, count);
+            samples.Add(count / sw.Elapsed.TotalSeconds);
+            if (sw.Elapsed.TotalSeconds < seconds / 2) count *= 2;
+        }
+        system.Terminate().Wait();
+        samples.Sort();
+        return samples[samples.Count / 2];
+    }
+
+    /// <summary>The scenario on a machine of <paramref name="n"/> CPUs; CPUs it does not describe are idle.</summary>
+    public static ScenarioSpec WithCpus(ScenarioSpec spec, int n)
+    {
+        var cpus = Enumerable.Range(0, n)
+            .Select(i => i < spec.Cpus.Count ? spec.Cpus[i] : new CpuSpec(i, CpuActivity.Idle, false, [], 0, 0, null))
+            .ToArray();
+        return spec with { Machine = spec.Machine with { CpuCount = n }, Cpus = cpus };
+    }
+}

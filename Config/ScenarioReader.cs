@@ -1,0 +1,89 @@
+namespace ActorCrash.Config;
+
+/// <summary>Builds the <see cref="ScenarioSpec"/> from the scenario's values over the defaults.</summary>
+internal static class ScenarioReader
+{
+    private const int MaxCpus = 4096;
+
+    public static ScenarioSpec Read(FieldReader r, string source)
+    {
+        var name = r.Text(r["name"]);
+        var description = r.Text(r["description"]);
+        var design = r.Word(r["design"], KernelParameters.Designs);
+        var seed = r.ULong(r["seed"]);
+        var machine = ReadMachine(r);
+        var cmdline = ReadCmdline(r, design, machine);
+        return new ScenarioSpec(
+            name, description, source, design, seed, machine, cmdline,
+            CpuEntries.Read(r, machine.CpuCount),
+            TriggerEntries.Read(r, machine.CpuCount),
+            ReadTiming(r),
+            new LimitsSpec(r.Duration(r["limits.virtual-time"], min: 1), r.Long(r["limits.steps"], min: 1)));
+    }
+
+    private static MachineSpec ReadMachine(FieldReader r)
+    {
+        var cpuCount = r.Int(r["machine.cpus"], 1, MaxCpus);
+        var kdump = new KdumpSpec(
+            r.Bool(r["machine.kdump.loaded"]),
+            r.Duration(r["machine.kdump.boot-time"]),
+            r.Duration(r["machine.kdump.capture-time"]),
+            r.Bool(r["machine.kdump.boot-fails"]));
+        var nvram = new NvramSpec(
+            r.Size(r["machine.nvram.size"], min: 1),
+            r.Long(r["machine.nvram.write-ns-per-byte"], min: 0),
+            r.Int(r["machine.nvram.chunk"], 1, int.MaxValue));
+        var watchdog = new WatchdogSpec(
+            r.Bool(r["machine.watchdog.enabled"]),
+            r.Duration(r["machine.watchdog.timeout"], min: 1),
+            r.Duration(r["machine.watchdog.last-ping"], min: long.MinValue, max: 0));
+        return new MachineSpec(cpuCount, kdump, nvram, ReadDumpers(r, nvram), watchdog,
+            r.Cpu(r["machine.timekeeper-cpu"], cpuCount));
+    }
+
+    private static IReadOnlyList<DumperSpec> ReadDumpers(FieldReader r, NvramSpec nvram)
+    {
+        var ramoops = ReadRamoops(r, nvram);
+        var dumpers = new List<DumperSpec>();
+        foreach (var f in r.List(r["machine.dumpers"], "a list of dumper types such as [ramoops]"))
+        {
+            var type = r.Word(f, DumperTypes.Names);
+            if (dumpers.Any(d => d.Type == type))
+                throw r.Error(f.Key, "each dumper type at most once", $"{type} is listed twice (the kernel registers a dumper once)");
+            dumpers.Add(ramoops); // ramoops is the only type so far; another reads its own machine.<type> section
+        }
+        return dumpers;
+    }
+
+    private static DumperSpec ReadRamoops(FieldReader r, NvramSpec nvram)
+    {
+        var recordSize = r.Size(r["machine.ramoops.record_size"], min: 4096);
+        var memSize = r.Size(r["machine.ramoops.mem_size"], recordSize, nvram.SizeBytes,
+            " (from machine.ramoops.record_size to machine.nvram.size)");
+        return new DumperSpec(DumperTypes.Ramoops, recordSize, memSize, r.Bool(r["machine.ramoops.dump_oops"]));
+    }
+
+    private static KernelCmdline ReadCmdline(FieldReader r, string design, MachineSpec machine)
+    {
+        var field = r["cmdline"];
+        var cmdline = KernelParameters.Parse(design, r.Text(field), (expected, problem) => r.Error(field.Key, expected, problem));
+        // kexec -p fails unless the kernel reserved memory for the crash kernel at boot.
+        if (machine.Kdump.Loaded && cmdline.CrashKernel is null)
+            throw r.Error("machine.kdump.loaded", "crashkernel= on the cmdline",
+                "a crash kernel cannot be loaded without crashkernel= on the cmdline (add e.g. crashkernel=128M, or set machine.kdump.loaded = false)",
+                lineKey: "cmdline");
+        return cmdline;
+    }
+
+    private static TimingSpec ReadTiming(FieldReader r)
+    {
+        var ipi = r.DurationRange(r["timing.ipi-latency"]);
+        var nmi = r.DurationRange(r["timing.nmi-latency"]);
+        var device = r.DurationRange(r["timing.device-latency"]);
+        return new TimingSpec(
+            ipi.Min, ipi.Max, nmi.Min, nmi.Max, device.Min, device.Max,
+            r.Duration(r["timing.console-ns-per-char"]),
+            r.Duration(r["timing.step"], min: 1),
+            r.Duration(r["timing.stop-this-cpu"]));
+    }
+}

@@ -1,0 +1,17 @@
+namespace ActorCrash.Hardware;
+
+/// <summary>Fixed-vector IPIs the emulated kernel sends (x86 numbers). NMIs are not vectors.</summary>
+public enum InterruptVector
+{
+    /// <summary>REBOOT_VECTOR: smp_send_stop's "stop this CPU" IPI.</summary>
+    Reboot = 0xf8,
+    /// <summary>CALL_FUNCTION_VECTOR: smp_call_function.</summary>
+    CallFunction = 0xfc,
+}
+
+/// <summary>Where an NMI came from: the IPI fabric (NMI_VECTOR) or the CPU's own perf-counter watchdog.</summary>
+public enum NmiSource
+{
+    Ipi,
+    Watchdog,
+}
