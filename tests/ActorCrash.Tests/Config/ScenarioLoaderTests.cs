@@ -65,7 +65,7 @@ public class ScenarioLoaderTests
         Assert.Equal("thread-2011", spec.Name);
         Assert.Equal("built-in:thread-2011", spec.Source);
         Assert.Equal("linux-2.6.38", spec.Design);
-        Assert.Equal(new KernelCmdline("panic=10 crashkernel=128M", 10, false, "128M", "0"), spec.Cmdline);
+        Assert.Equal(new KernelCmdline("panic=10 crashkernel=128M", 10, false, "128M", "1"), spec.Cmdline);
         Assert.Equal(8, spec.Machine.CpuCount);
         Assert.True(spec.Machine.Kdump.Loaded);
         var dumper = Assert.Single(spec.Machine.Dumpers);
@@ -119,7 +119,7 @@ public class ScenarioLoaderTests
         var spec = Load(Example);
 
         Assert.Equal(("two-cpus-panic", Source, 42UL), (spec.Name, spec.Source, spec.Seed));
-        Assert.Equal(new KernelCmdline("panic=10 crashkernel=128M oops=panic", 10, true, "128M", "0"), spec.Cmdline);
+        Assert.Equal(new KernelCmdline("panic=10 crashkernel=128M oops=panic", 10, true, "128M", "1"), spec.Cmdline);
         Assert.Equal(4, spec.Machine.CpuCount);
         Assert.False(spec.Machine.Kdump.Loaded);
         Assert.Equal(new DumperSpec("ramoops", 8192, 65536, true), Assert.Single(spec.Machine.Dumpers));
