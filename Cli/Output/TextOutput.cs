@@ -14,7 +14,7 @@ public static class TextOutput
         o.WriteLine();
         o.WriteLine("--- console (serial, as printed) ---");
         if (r.Console.Count == 0) o.WriteLine("(nothing reached the console)");
-        foreach (var line in r.Console) o.WriteLine(line.Text);
+        WriteConsole(r.Console, o);
         o.WriteLine();
         o.WriteLine("--- milestones ---");
         foreach (var m in r.Milestones)
@@ -40,6 +40,21 @@ public static class TextOutput
         o.WriteLine();
         o.WriteLine($"outcome: {OutcomeWord(r.Outcome)} at {VirtualTime.Format(r.EndTimeNs)} after {r.Steps} messages: {r.Reason}");
         o.WriteLine($"replay: actorcrash run{(spec.Source.StartsWith("built-in:", StringComparison.Ordinal) ? "" : $" {spec.Source}")} --seed {r.Seed}");
+    }
+
+    private const int ConsoleHead = 100, ConsoleTail = 100;
+
+    /// <summary>A livelocked console can print hundreds of thousands of lines: show both ends (--json has all).</summary>
+    private static void WriteConsole(IReadOnlyList<ConsoleLine> lines, TextWriter o)
+    {
+        if (lines.Count <= ConsoleHead + ConsoleTail)
+        {
+            foreach (var line in lines) o.WriteLine(line.Text);
+            return;
+        }
+        for (var i = 0; i < ConsoleHead; i++) o.WriteLine(lines[i].Text);
+        o.WriteLine($"... {lines.Count - ConsoleHead - ConsoleTail} lines not shown (--json has them all) ...");
+        for (var i = lines.Count - ConsoleTail; i < lines.Count; i++) o.WriteLine(lines[i].Text);
     }
 
     public static string OutcomeWord(Outcome o) => o switch

@@ -13,7 +13,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyCompanyAttribute("ActorCrash.Actors")]
 [assembly: System.Reflection.AssemblyConfigurationAttribute("Release")]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+883bd79c0da1a0a7ec5c619342380d3933f0d866")]
 [assembly: System.Reflection.AssemblyProductAttribute("ActorCrash.Actors")]
 [assembly: System.Reflection.AssemblyTitleAttribute("ActorCrash.Actors")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]
