@@ -4,6 +4,7 @@ using ActorCrash.Actors.Akka;
 using ActorCrash.Cli.Output;
 using ActorCrash.Config;
 using Akka.Actor;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace ActorCrash.Cli.Commands;
@@ -16,7 +17,15 @@ public sealed class RunSettings : CommandSettings
 
     [CommandOption("--seed <N>")]
     [Description("Seed of the run (overrides the scenario's).")]
-    public ulong? Seed { get; init; }
+    public string? Seed { get; init; }
+
+    /// <summary>The parsed --seed (Validate has checked it).</summary>
+    public ulong? SeedValue => Seed is null ? null : ulong.Parse(Seed, System.Globalization.CultureInfo.InvariantCulture);
+
+    public override ValidationResult Validate() =>
+        Seed is null || ulong.TryParse(Seed, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
+            ? ValidationResult.Success()
+            : ValidationResult.Error($"--seed: expected an integer from 0 to {ulong.MaxValue}, got \"{Seed}\"");
 
     [CommandOption("--trace")]
     [Description("Also print the full message cascade.")]
@@ -33,7 +42,7 @@ public sealed class RunCommand : Command<RunSettings>
     public override int Execute(CommandContext context, RunSettings settings, CancellationToken cancellation)
     {
         var spec = Scenarios.Load(settings.Scenario);
-        if (settings.Seed is { } seed) spec = spec with { Seed = seed };
+        if (settings.SeedValue is { } seed) spec = spec with { Seed = seed };
 
         var result = Emulate(spec, settings.Trace);
         var output = Console.Out;
