@@ -130,8 +130,13 @@ public sealed class CpuActor : EmulatedActor
             case DeliverIpi ipi:
                 if (Apic.AcceptIpi(ipi.Vector)) TakeInterrupt(FrameKind.Irq, Machine.Design.HandleIpi(this, ipi.Vector));
                 break;
+            case DeliverNmi { Source: NmiSource.Watchdog } when !Apic.SoftwareEnabled:
+                break;  // the perf counter's overflow NMI comes through the LVT of a local APIC that is now off
             case DeliverNmi nmi:
                 if (Apic.AcceptNmi() == LocalApic.NmiAction.Handle) TakeInterrupt(FrameKind.Nmi, Machine.Design.HandleNmi(this, nmi.Source));
+                break;
+            case InjectPanic or InjectWedge when IsHalted:
+                Machine.Note(Id, $"{message.GetType().Name} ignored: cpu{Id} is halted and runs no code");
                 break;
             case InjectPanic p:
                 Interrupt(FrameKind.Task, Machine.Design.Panic(this, p.Text));
