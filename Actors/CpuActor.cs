@@ -19,10 +19,14 @@ public sealed record InjectWedge(string Locks) : Message;
 /// <summary>A lock was released or a watched variable changed: spinners and pollers re-check.</summary>
 public sealed record Wake(WaitChannel Channel) : Message;
 
-/// <summary>CPU → itself: the current delay is over.</summary>
-internal sealed record Tick : Message
+/// <summary>CPU → itself: the current delay (or a wait's timeout) in kernel function <paramref name="In"/> is over.</summary>
+internal sealed record Tick(string In) : Message
 {
-    public static readonly Tick Instance = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Tick> ByRoutine = new();
+
+    /// <summary>One shared, immutable tick per kernel routine, so a delay allocates nothing.</summary>
+    public static Tick For(IEnumerator<Op> code) =>
+        ByRoutine.GetOrAdd(code.GetType(), static (_, c) => new Tick(CpuActor.KernelName(c)), code);
 }
 
 /// <summary>How a CPU ended up, for the run's result.</summary>
@@ -265,7 +269,7 @@ public sealed class CpuActor : EmulatedActor
     {
         _blockedOn = kind;
         _tickDue = Now + ns;
-        _tickHandle = Runtime.Send(Self, Self, Tick.Instance, ns);
+        _tickHandle = Runtime.Send(Self, Self, Tick.For(Top.Code), ns);
     }
 
     private void OnTick()
@@ -394,7 +398,7 @@ public sealed class CpuActor : EmulatedActor
     }
 
     /// <summary>The iterator's method name in the kernel's spelling: NativeStopOtherCpus → native_stop_other_cpus.</summary>
-    private static string KernelName(IEnumerator<Op> code)
+    internal static string KernelName(IEnumerator<Op> code)
     {
         var type = code.GetType().Name;  // "<NativeStopOtherCpus>d__3" for a C# iterator
         var end = type.IndexOf('>');
