@@ -76,7 +76,7 @@ public class ScenarioLoaderTests
         Assert.Equal((CpuActivity.Spin, true), (spinner.Activity, spinner.IrqsOff));
         Assert.Empty(spinner.Holding);
         var printer = spec.Cpus[2];
-        Assert.Equal((CpuActivity.PrintkLoop, 1 * Ms, 20 * Us, (string?)null), (printer.Activity, printer.PeriodNs, printer.HoldNs, printer.Lock));
+        Assert.Equal((CpuActivity.PrintkLoop, 10 * Ms, 20 * Us, (string?)null), (printer.Activity, printer.PeriodNs, printer.HoldNs, printer.Lock));
         Assert.All(new[] { 0, 1, 4, 5, 6, 7 }, cpu =>
             Assert.Equal((cpu, CpuActivity.Idle, false, 0, 0L, 0L), (spec.Cpus[cpu].Cpu, spec.Cpus[cpu].Activity, spec.Cpus[cpu].IrqsOff, spec.Cpus[cpu].Holding.Count, spec.Cpus[cpu].PeriodNs, spec.Cpus[cpu].HoldNs)));
 
