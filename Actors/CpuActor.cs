@@ -260,6 +260,7 @@ public sealed class CpuActor : EmulatedActor
                     return false;
                 }
             default: // SpinForever, Halt, Idle: only an interrupt changes anything
+                if (op.Kind == OpKind.Idle && Fate == CpuFate.Running) Fate = CpuFate.Idle;
                 _blockedOn = op.Kind;
                 return false;
         }
