@@ -6,11 +6,14 @@ namespace ActorCrash.Actors.Akka;
 /// <summary>Any → <see cref="MachineActor"/>: run the scenario once; the reply is a <see cref="RunResult"/>.</summary>
 public sealed record RunScenario(ScenarioSpec Spec, ulong Seed, bool Trace = false);
 
-/// <summary>Any → <see cref="MachineActor"/>: run seeds [First, First+Count); the reply is a <see cref="BatchResult"/>.</summary>
-public sealed record RunBatch(ScenarioSpec Spec, ulong First, int Count, bool Trace = false);
+/// <summary>
+/// Any → <see cref="MachineActor"/>: run seeds [First, First+Count); the reply is a <see cref="BatchResult"/>.
+/// Without <paramref name="Reports"/> only the verdicts come back (what a large campaign keeps).
+/// </summary>
+public sealed record RunBatch(ScenarioSpec Spec, ulong First, int Count, bool Trace = false, bool Reports = true);
 
-/// <summary>Reply to <see cref="RunBatch"/>: one result per seed, in seed order.</summary>
-public sealed record BatchResult(ulong First, IReadOnlyList<RunResult> Results);
+/// <summary>Reply to <see cref="RunBatch"/>: one verdict per seed, and the full results if asked, in seed order.</summary>
+public sealed record BatchResult(ulong First, IReadOnlyList<RunSummary> Summaries, IReadOnlyList<RunResult> Results);
 
 /// <summary>Reply when a run could not be made (e.g. a scenario the machine cannot build).</summary>
 public sealed record RunFailed(ulong Seed, string Error);
@@ -28,13 +31,13 @@ public sealed class MachineActor : ReceiveActor
 
     public MachineActor()
     {
-        Receive<RunScenario>(r => Reply(r.Spec, r.Seed, 1, r.Trace, single: true));
-        Receive<RunBatch>(b => Reply(b.Spec, b.First, b.Count, b.Trace, single: false));
+        Receive<RunScenario>(r => Reply(r.Spec, r.Seed, 1, r.Trace, reports: true, single: true));
+        Receive<RunBatch>(b => Reply(b.Spec, b.First, b.Count, b.Trace, b.Reports, single: false));
     }
 
     public static Props Props() => global::Akka.Actor.Props.Create<MachineActor>();
 
-    private void Reply(ScenarioSpec spec, ulong first, int count, bool trace, bool single)
+    private void Reply(ScenarioSpec spec, ulong first, int count, bool trace, bool reports, bool single)
     {
         Machine machine;
         try
@@ -51,9 +54,14 @@ public sealed class MachineActor : ReceiveActor
             Sender.Tell(machine.RunAndReport(first, trace: trace));
             return;
         }
-        var results = new RunResult[count];
-        for (var i = 0; i < count; i++) results[i] = machine.RunAndReport(first + (ulong)i, trace: trace);
-        Sender.Tell(new BatchResult(first, results));
+        var summaries = new RunSummary[count];
+        var results = reports ? new RunResult[count] : [];
+        for (var i = 0; i < count; i++)
+        {
+            summaries[i] = machine.Run(first + (ulong)i);
+            if (reports) results[i] = machine.Report(trace);
+        }
+        Sender.Tell(new BatchResult(first, summaries, results));
     }
 
     private Machine MachineFor(ScenarioSpec spec)
