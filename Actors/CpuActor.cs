@@ -16,6 +16,9 @@ public sealed record InjectPanic(string Text) : Message;
 /// <summary>Harness → CPU: the CPU disables interrupts and spins forever, taking these locks first.</summary>
 public sealed record InjectWedge(string Locks) : Message;
 
+/// <summary>Harness → CPU: the code this CPU runs takes another way in (an oops, sysrq-b, a stray store); the design says what it does.</summary>
+public sealed record InjectEntry(Config.TriggerKind Kind, string Text) : Message;
+
 /// <summary>A lock was released or a watched variable changed: spinners and pollers re-check.</summary>
 public sealed record Wake(WaitChannel Channel) : Message;
 
@@ -147,6 +150,9 @@ public sealed class CpuActor : EmulatedActor
                 break;
             case InjectWedge w:
                 Interrupt(FrameKind.Task, Workloads.Wedge(this, w.Locks));
+                break;
+            case InjectEntry e:
+                Interrupt(FrameKind.Task, Machine.Design.Enter(this, e.Kind, e.Text));
                 break;
         }
     }

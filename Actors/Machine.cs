@@ -1,5 +1,6 @@
 using ActorCrash.Actors.Designs;
 using ActorCrash.Actors.Kernel;
+using ActorCrash.Actors.Kernel.Dumpers;
 using ActorCrash.Actors.Runtime;
 using ActorCrash.Config;
 using ActorCrash.Hardware;
@@ -24,7 +25,6 @@ public sealed class Machine
         Timing = spec.Timing;
         Design = Designs.Designs.ByName(spec.Design);
         Kernel = new KernelState(spec.Machine.CpuCount, spec.Cmdline);
-        Kernel.Log.SetBootLog(BootLog(spec));
         Runtime = new MachineRuntime();
 
         for (var i = 0; i < spec.Machine.CpuCount; i++)
@@ -43,13 +43,11 @@ public sealed class Machine
         _watchdog = new WatchdogActor(this, new HardwareWatchdog(spec.Machine.Watchdog.Enabled, spec.Machine.Watchdog.TimeoutNs, spec.Machine.Watchdog.LastPingNs));
         Runtime.Register(_watchdog);
         Harness = Runtime.Register(new HarnessActor());
+        if (spec.Machine.Faults is { Count: > 0 } faults) Runtime.Register(new FaultActor(this, _nvram, faults));
 
         foreach (var d in spec.Machine.Dumpers)
-            Kernel.DumpList.Add(d.Type switch
-            {
-                "ramoops" => new Ramoops(Nvram, _nvram, d.MemSize, d.RecordSize, d.DumpOops, spec.Machine.Nvram.ChunkBytes),
-                _ => throw new ArgumentException($"unknown dumper {d.Type}"),
-            });
+            Kernel.DumpList.Add(DumperFactory.Build(this, d, _nvram));
+        Kernel.Log.SetBootLog(BootLog(spec, Kernel.DumpList));
     }
 
     public ScenarioSpec Spec { get; }
@@ -116,10 +114,11 @@ public sealed class Machine
             TriggerKind.NmiWatchdog => new DeliverNmi(NmiSource.Watchdog),
             TriggerKind.Wedge => new InjectWedge(string.Join(",", t.Holding)),
             TriggerKind.CorruptCrashKernel => new ScribbleCrashKernel(0x1c0),
+            TriggerKind.Oops or TriggerKind.SysrqReboot or TriggerKind.StrayWrite => new InjectEntry(t.Kind, t.Message),
             _ => throw new ArgumentOutOfRangeException(nameof(t)),
         };
         var to = t.Kind == TriggerKind.CorruptCrashKernel ? CrashKernel : _cpus[t.Cpu].Self;
-        Runtime.Send(Harness, to, message, t.AtNs);
+        Runtime.Send(Harness, to, message, Runtime.Choose(t.AtNs, t.AtLatestNs));  // at = [min, max]: a fault-timing choice of the run
     }
 
     /// <summary>The full result of the last run: console, milestones, NVRAM read back, CPUs, locks, decisions, trace.</summary>
@@ -131,10 +130,11 @@ public sealed class Machine
         var held = k.Locks.Where(l => l.IsHeld)
             .Select(l => new HeldLock(l.Name, l.Holder, _cpus[l.Holder].Fate.ToString())).ToArray();
         var nvram = k.DumpList.SelectMany(d => d.ReadBack()).ToArray();
+        var storage = k.DumpList.Select(d => d.Storage()).OfType<StorageReport>().ToArray();
         return new RunResult(
             Spec.Name, Design.Name, last.Seed, Runtime.StrategyName, last.Outcome, last.Reason, last.EndTimeNs, last.Steps,
             k.Milestones.ToArray(), k.Console.ToArray(), nvram, cpus, held, Runtime.Decisions.ToArray(),
-            trace ? FormatTrace() : null);
+            trace ? FormatTrace() : null, storage);
     }
 
     /// <summary>What the end state means: rebooted, vmcore, halted as configured, or hung (and where).</summary>
@@ -173,12 +173,12 @@ public sealed class Machine
         return lines;
     }
 
-    private static IEnumerable<string> BootLog(ScenarioSpec spec)
+    private static IEnumerable<string> BootLog(ScenarioSpec spec, IEnumerable<KmsgDumper> dumpers)
     {
         yield return "Linux version 2.6.38 (gcc version 4.5.2) #1 SMP";
         yield return $"Command line: {spec.Cmdline.Raw}";
         yield return $"Brought up {spec.Machine.CpuCount} CPUs";
         if (spec.Machine.Kdump.Loaded) yield return "kexec: crash kernel loaded";
-        foreach (var d in spec.Machine.Dumpers) yield return $"{d.Type}: registered kmsg dumper";
+        foreach (var line in dumpers.SelectMany(d => d.BootMessages)) yield return line;
     }
 }

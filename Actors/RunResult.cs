@@ -30,7 +30,7 @@ public sealed record TraceLine(long TimeNs, string From, string To, string Messa
     public override string ToString() => $"{Hardware.VirtualTime.PrintkStamp(TimeNs)} {From} -> {To}: {Message}";
 }
 
-/// <summary>Everything a run tells: outcome, milestones, console, NVRAM after the reset, CPUs, locks, trace.</summary>
+/// <summary>Everything a run tells: outcome, milestones, console, the pstore view after the reset (Nvram), CPUs, locks, trace.</summary>
 public sealed record RunResult(
     string Scenario,
     string Design,
@@ -46,4 +46,5 @@ public sealed record RunResult(
     IReadOnlyList<CpuReport> Cpus,
     IReadOnlyList<HeldLock> LocksHeld,
     IReadOnlyList<long> Decisions,
-    IReadOnlyList<TraceLine>? Trace);
+    IReadOnlyList<TraceLine>? Trace,
+    IReadOnlyList<StorageReport>? Storage = null);  // per dumper: bytes issued / landed / lost, what the next boot's driver logs

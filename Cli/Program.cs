@@ -16,6 +16,27 @@ app.Configure(c =>
     c.AddCommand<BenchCommand>("bench")
         .WithDescription("Measure emulations and messages per second of the default scenario at several CPU counts.")
         .WithExample("bench", "--cpus", "8,64,512");
+    c.AddCommand<ExploreCommand>("explore")
+        .WithDescription("Explore schedules (orders, latencies, fault times) of a scenario and check its properties on every run.")
+        .WithExample("explore", "scenarios/race-two-panics.hocon", "--runs", "100000")
+        .WithExample("explore", "scenarios/race-two-panics.hocon", "--strategy", "exhaustive", "--time", "30s");
+    c.AddCommand<ReplayCommand>("replay")
+        .WithDescription("Replay a violation saved by explore, byte for byte.")
+        .WithExample("replay", "actorcrash-violations/race-two-panics-no-hang-seed42.json", "--trace");
+    c.AddCommand<ShrinkCommand>("shrink")
+        .WithDescription("Reduce a violation's schedule and triggers to a shorter one that still fails; writes FILE.min.json.")
+        .WithExample("shrink", "actorcrash-violations/race-two-panics-no-hang-seed42.json");
+    c.AddCommand<BenchExploreCommand>("bench-explore")
+        .WithDescription("Measure explore runs/s per strategy and CPU count, and runs needed to find the race scenarios' bugs.");
+    c.AddCommand<DesignsCommand>("designs")
+        .WithDescription("List the panic-path designs: a one-line description and the kernel version or commit each models.");
+    c.AddCommand<ShowDesignCommand>("show-design")
+        .WithDescription("Print a design's panic() step by step, and the kernel parameters it knows.")
+        .WithExample("show-design", "linux-6.x");
+    c.AddCommand<CompareCommand>("compare")
+        .WithDescription("Run the same scenario and seeds under every design; a row per design: NVRAM intact, vmcore, rebooted, hung, halted.")
+        .WithExample("compare", "--seeds", "1..200")
+        .WithExample("compare", "scenarios/k1-two-cpus-panic.hocon", "--seeds", "1..500", "--designs", "linux-2.6.38,linux-3.12", "--csv");
     c.SetExceptionHandler((e, _) => Errors.Report(e));
 });
 return app.Run(args);

@@ -21,6 +21,9 @@ internal sealed partial class ScenarioKeys
         ("triggers[]", HoconKind.Object),
         ("triggers[].at", HoconKind.Value), ("triggers[].cpu", HoconKind.Value), ("triggers[].event", HoconKind.Value),
         ("triggers[].message", HoconKind.Value), ("triggers[].holding", HoconKind.List), ("triggers[].holding[]", HoconKind.Value),
+        ("machine.faults[]", HoconKind.Object),
+        ("machine.faults[].at", HoconKind.Value), ("machine.faults[].fault", HoconKind.Value),
+        ("machine.faults[].offset", HoconKind.Value), ("machine.faults[].bytes", HoconKind.Value),
     ];
 
     private readonly Dictionary<string, HoconKind> _kinds = new(StringComparer.Ordinal);

@@ -11,17 +11,18 @@ internal static class ScenarioReader
         var description = r.Text(r["description"]);
         var design = r.Word(r["design"], KernelParameters.Designs);
         var seed = r.ULong(r["seed"]);
-        var machine = ReadMachine(r);
+        var machine = ReadMachine(r, design);
         var cmdline = ReadCmdline(r, design, machine);
         return new ScenarioSpec(
             name, description, source, design, seed, machine, cmdline,
             CpuEntries.Read(r, machine.CpuCount),
             TriggerEntries.Read(r, machine.CpuCount),
             ReadTiming(r),
-            new LimitsSpec(r.Duration(r["limits.virtual-time"], min: 1), r.Long(r["limits.steps"], min: 1)));
+            new LimitsSpec(r.Duration(r["limits.virtual-time"], min: 1), r.Long(r["limits.steps"], min: 1)),
+            ReadProperties(r));
     }
 
-    private static MachineSpec ReadMachine(FieldReader r)
+    private static MachineSpec ReadMachine(FieldReader r, string design)
     {
         var cpuCount = r.Int(r["machine.cpus"], 1, MaxCpus);
         var kdump = new KdumpSpec(
@@ -37,42 +38,68 @@ internal static class ScenarioReader
             r.Bool(r["machine.watchdog.enabled"]),
             r.Duration(r["machine.watchdog.timeout"], min: 1),
             r.Duration(r["machine.watchdog.last-ping"], min: long.MinValue, max: 0));
-        return new MachineSpec(cpuCount, kdump, nvram, ReadDumpers(r, nvram), watchdog,
-            r.Cpu(r["machine.timekeeper-cpu"], cpuCount));
+        return new MachineSpec(cpuCount, kdump, nvram, ReadDumpers(r, nvram, design), watchdog,
+            r.Cpu(r["machine.timekeeper-cpu"], cpuCount), DumperEntries.ReadFaults(r, nvram));
     }
 
-    private static IReadOnlyList<DumperSpec> ReadDumpers(FieldReader r, NvramSpec nvram)
+    private static IReadOnlyList<DumperSpec> ReadDumpers(FieldReader r, NvramSpec nvram, string design)
     {
-        var ramoops = ReadRamoops(r, nvram);
         var dumpers = new List<DumperSpec>();
         foreach (var f in r.List(r["machine.dumpers"], "a list of dumper types such as [ramoops]"))
         {
             var type = r.Word(f, DumperTypes.Names);
             if (dumpers.Any(d => d.Type == type))
                 throw r.Error(f.Key, "each dumper type at most once", $"{type} is listed twice (the kernel registers a dumper once)");
-            dumpers.Add(ramoops); // ramoops is the only type so far; another reads its own machine.<type> section
+            dumpers.Add(type switch
+            {
+                DumperTypes.Ramoops => DumperEntries.ReadRamoops(r, nvram, design),
+                DumperTypes.Mtdoops => DumperEntries.ReadMtdoops(r, design),
+                DumperTypes.EfiPstore => DumperEntries.ReadEfiPstore(r, f, dumpers),
+                DumperTypes.NvramConsole => DumperEntries.ReadNvramConsole(r, nvram),
+                _ => DumperEntries.ReadThirdParty(r),
+            });
         }
         return dumpers;
-    }
-
-    private static DumperSpec ReadRamoops(FieldReader r, NvramSpec nvram)
-    {
-        var recordSize = r.Size(r["machine.ramoops.record_size"], min: 4096);
-        var memSize = r.Size(r["machine.ramoops.mem_size"], recordSize, nvram.SizeBytes,
-            " (from machine.ramoops.record_size to machine.nvram.size)");
-        return new DumperSpec(DumperTypes.Ramoops, recordSize, memSize, r.Bool(r["machine.ramoops.dump_oops"]));
     }
 
     private static KernelCmdline ReadCmdline(FieldReader r, string design, MachineSpec machine)
     {
         var field = r["cmdline"];
-        var cmdline = KernelParameters.Parse(design, r.Text(field), (expected, problem) => r.Error(field.Key, expected, problem));
+        var cmdline = KernelParameters.Parse(design, r.Text(field), r.Text(r["kconfig"]), r.Text(r["sysctl"]),
+            (key, expected, problem) => r.Error(key, expected, problem));
         // kexec -p fails unless the kernel reserved memory for the crash kernel at boot.
         if (machine.Kdump.Loaded && cmdline.CrashKernel is null)
             throw r.Error("machine.kdump.loaded", "crashkernel= on the cmdline",
                 "a crash kernel cannot be loaded without crashkernel= on the cmdline (add e.g. crashkernel=128M, or set machine.kdump.loaded = false)",
                 lineKey: "cmdline");
         return cmdline;
+    }
+
+    private static IReadOnlyList<string> ReadProperties(FieldReader r)
+    {
+        var properties = new List<string>();
+        foreach (var f in r.List(r["properties"], "a list of properties such as [no-hang, log-saved]"))
+        {
+            var name = f.Value is { } v && v.IsObject() ? ReadCustomProperty(r, f, v) : r.Word(f, PropertyNames.All);
+            if (properties.Contains(name))
+                throw r.Error(f.Key, "each property at most once", $"{name} is listed twice");
+            properties.Add(name);
+        }
+        return properties;
+    }
+
+    /// <summary>{ before = ["kmsg_dump(KMSG_DUMP_PANIC)", "smp_send_stop"] } or { eventually = "machine reset" }.</summary>
+    private static string ReadCustomProperty(FieldReader r, Field f, Akka.Configuration.Hocon.HoconValue v)
+    {
+        const string expected = "{ before = [A, B] } or { eventually = A } (milestone prefixes)";
+        var keys = v.GetObject().Items.Keys.ToList();
+        if (keys.Count != 1 || keys[0] is not ("before" or "eventually"))
+            throw r.Error(f.Key, expected, $"expected {expected}, got an object with {string.Join(", ", keys)}");
+        var field = r.Child(f, keys[0]);
+        if (keys[0] == "eventually") return PropertyNames.Eventually(r.Text(field));
+        var pair = r.List(field, "two milestone prefixes [A, B]");
+        if (pair.Count != 2) throw r.Error(field.Key, "two milestone prefixes [A, B]", $"expected two milestone prefixes, got {pair.Count}");
+        return PropertyNames.Before(r.Text(pair[0]), r.Text(pair[1]));
     }
 
     private static TimingSpec ReadTiming(FieldReader r)

@@ -17,7 +17,8 @@ public sealed record ScenarioSpec(
     IReadOnlyList<CpuSpec> Cpus,        // one entry per CPU, index = CPU number
     IReadOnlyList<TriggerSpec> Triggers, // ordered by time, then by order in the file
     TimingSpec Timing,
-    LimitsSpec Limits);
+    LimitsSpec Limits,
+    IReadOnlyList<string> Properties);  // what must hold on every run (see PropertyNames), checked by `explore`
 
 /// <summary>The emulated machine's hardware.</summary>
 public sealed record MachineSpec(
@@ -26,7 +27,15 @@ public sealed record MachineSpec(
     NvramSpec Nvram,
     IReadOnlyList<DumperSpec> Dumpers,
     WatchdogSpec Watchdog,
-    int TimekeeperCpu);         // the CPU whose timer tick updates xtime under xtime_lock
+    int TimekeeperCpu,          // the CPU whose timer tick updates xtime under xtime_lock
+    IReadOnlyList<FaultSpec>? Faults = null);  // device faults at virtual times (machine.faults)
+
+/// <summary>A device fault the harness injects at a virtual time: it lives in the device, never in a design.</summary>
+public sealed record FaultSpec(
+    long AtNs,
+    string Fault,               // see FaultKinds
+    int Offset,                 // bit-flip: first byte
+    int Bytes);                 // bit-flip: how many consecutive bytes get one bit flipped; slow-write: the slowdown factor
 
 /// <summary>The crash kernel: whether one is loaded (kexec -p) and how its boot goes.</summary>
 public sealed record KdumpSpec(
@@ -41,12 +50,56 @@ public sealed record NvramSpec(
     long WriteNsPerByte,
     int ChunkBytes);            // bytes stored per emulated step: a reset can tear a record between chunks
 
-/// <summary>One registered kmsg dumper. Issue-2 ships the 2.6.38 ramoops driver.</summary>
+/// <summary>
+/// One registered kmsg dumper: the fields every driver has, and its own parameters (null for the
+/// 2.6.38 ramoops driver, which has no others). Types in <see cref="DumperTypes"/>.
+/// </summary>
 public sealed record DumperSpec(
-    string Type,                // "ramoops"
-    long RecordSize,            // ramoops.record_size
-    long MemSize,               // ramoops.mem_size
-    bool DumpOops);             // ramoops.dump_oops
+    string Type,                // "ramoops", "mtdoops", "thirdparty"
+    long RecordSize,            // ramoops.record_size / mtdoops.record_size
+    long MemSize,               // ramoops.mem_size / the MTD partition's size
+    bool DumpOops,              // ramoops.dump_oops / mtdoops.dump_oops
+    DumperParams? Params = null);
+
+/// <summary>A dumper's own parameters.</summary>
+public abstract record DumperParams;
+
+/// <summary>ramoops as a pstore backend (ramoops.era = pstore): fs/pstore/ram.c's module parameters and pstore's.</summary>
+public sealed record PstoreRamParams(
+    long ConsoleSize,           // ramoops.console_size (bytes; 0: no pstore console)
+    long PmsgSize,              // ramoops.pmsg_size (bytes; 0: no /dev/pmsg0)
+    int MaxReason,              // ramoops.max_reason (-1: from dump_oops; today's enum: 1 PANIC, 2 OOPS, 3 EMERG, 4 SHUTDOWN, 5 MAX)
+    int Ecc,                    // ramoops.ecc: parity bytes per 128-byte block (0: off, 1 means 16)
+    long KmsgBytes,             // pstore.kmsg_bytes
+    IReadOnlyList<string> Pmsg) : DumperParams;  // strings userspace wrote to /dev/pmsg0 before the scenario
+
+/// <summary>mtdoops (drivers/mtd/mtdoops.c) on an emulated MTD partition.</summary>
+public sealed record MtdoopsParams(
+    bool Current,               // mtdoops.era: false = 2.6.38 (v1 header, no oops_buf_busy), true = today (v2 header with a time stamp)
+    bool PanicWrite,            // the MTD driver implements panic_write
+    long EraseSize,             // machine.mtd.erasesize (bytes)
+    long WriteNsPerByte,        // machine.mtd.write-ns-per-byte
+    long EraseNs,               // machine.mtd.erase-time
+    int PriorRecords,           // records earlier boots left, pages 0.. (seq 1..)
+    int Chunk) : DumperParams;  // bytes programmed per emulated step
+
+/// <summary>efi-pstore on the emulated UEFI variable store (machine.efi).</summary>
+public sealed record EfiPstoreParams(
+    long StoreSize,             // machine.efi.store-size: bytes of variable space
+    long CallNs,                // machine.efi.call-time: one SetVariable() call in the firmware
+    long WriteNsPerByte,        // machine.efi.write-ns-per-byte
+    long KmsgBytes) : DumperParams;  // pstore.kmsg_bytes
+
+/// <summary>Eric's NVRAM console (machine.nvram-console): every printed line into a ring in persistent RAM.</summary>
+public sealed record NvramConsoleParams(
+    long Offset,                // where its ring starts in machine.nvram (after ramoops' mem_size when ramoops is registered)
+    long Size) : DumperParams;  // machine.nvram-console.size
+
+/// <summary>An unaudited third-party dumper, scripted (machine.thirdparty).</summary>
+public sealed record ThirdPartyParams(
+    string Behaviour,           // see ThirdPartyBehaviours
+    string? Lock,               // take-lock: the kernel lock it takes
+    long TimeNs) : DumperParams;  // how long it spins, sleeps, writes or holds (0: forever where that applies)
 
 /// <summary>A hardware watchdog (iTCO, BMC) that keeps counting during the panic.</summary>
 public sealed record WatchdogSpec(
@@ -54,13 +107,26 @@ public sealed record WatchdogSpec(
     long TimeoutNs,             // expires this long after the last ping
     long LastPingNs);           // virtual time of the last ping before the scenario's triggers (≤ 0)
 
-/// <summary>The kernel command line as the user wrote it, and what the emulated kernel parsed from it.</summary>
+/// <summary>
+/// The kernel command line as the user wrote it, and what the emulated kernel parsed from it; plus the
+/// scenario's <c>kconfig</c> and <c>sysctl</c> settings (the 2011 thread's opt-outs). Which parameters a
+/// design knows is in <see cref="KernelParameters"/>; the defaults here are the kernel's.
+/// </summary>
 public sealed record KernelCmdline(
     string Raw,
-    int PanicTimeoutSeconds,    // panic=N (0 = never reboot)
+    int PanicTimeoutSeconds,    // panic=N (0 = never reboot; < 0 = reboot at once, kept only where the design has it)
     bool OopsPanic,             // oops=panic
     string? CrashKernel,        // crashkernel=... (null = no region reserved)
-    string NmiWatchdog);        // nmi_watchdog=0|1|panic|nopanic ("1" when absent: the 2.6.38 hard-lockup detector is on, but only warns)
+    string NmiWatchdog,         // nmi_watchdog=0|1|panic|nopanic ("1" when absent: the hard-lockup detector is on, but only warns)
+    bool CrashKexecPostNotifiers = false, // crash_kexec_post_notifiers: notifiers and kmsg_dump before kdump (linux-4.10, linux-6.x)
+    int PanicPrint = 0,         // panic_print=MASK: what sys_info() prints in panic (linux-6.x)
+    bool NoNmiIpi = false,      // nonmi_ipi: smp_send_stop has no NMI stage (linux-3.12 and later)
+    bool AlwaysKmsgDump = false, // printk.always_kmsg_dump: dumpers get EMERG and SHUTDOWN too (linux-3.12 and later)
+    bool RebootForce = false,   // reboot=force (reboot=f...): smp_send_stop returns at once
+    string Kconfig = "",        // the scenario's kconfig, as written
+    bool KmsgDumpCompiledIn = true, // kconfig CONFIG_KMSG_DUMP=n: kmsg_dump() compiled out, no dumper can register
+    string Sysctl = "",         // the scenario's sysctl, as written
+    bool KdumpMsg = true);      // sysctl kernel.kdump_msg=0: vivek-2011's /proc switch, panic skips kdump_msg()
 
 /// <summary>What a CPU is doing when the scenario starts.</summary>
 public sealed record CpuSpec(
@@ -82,13 +148,18 @@ public enum CpuActivity
     InNmi,        // stuck inside an NMI handler: further NMIs are blocked
 }
 
-/// <summary>An event injected at a virtual time.</summary>
+/// <summary>An event injected at a virtual time, or at a time the strategy picks in [AtNs, AtMaxNs].</summary>
 public sealed record TriggerSpec(
     long AtNs,
     TriggerKind Kind,
     int Cpu,                    // -1 where the trigger is not about one CPU
     string Message,             // panic message, for Panic / NmiWatchdog
-    IReadOnlyList<string> Holding); // for Wedge: locks the CPU is holding when it wedges
+    IReadOnlyList<string> Holding, // for Wedge: locks the CPU is holding when it wedges
+    long? AtMaxNs = null)       // `at = [min, max]`: a timing choice of the run; null: exactly AtNs
+{
+    /// <summary>The latest time the trigger may fire (AtNs when it is not a range).</summary>
+    public long AtLatestNs => AtMaxNs ?? AtNs;
+}
 
 public enum TriggerKind
 {
@@ -96,6 +167,9 @@ public enum TriggerKind
     NmiWatchdog,        // the NMI watchdog's hard-lockup panic on Cpu, from NMI context
     Wedge,              // Cpu disables interrupts and spins forever, holding Holding
     CorruptCrashKernel, // a stray write lands in the reserved crash-kernel region
+    Oops,               // die(msg) on Cpu in an ordinary task: oops_end(), kmsg_dump(OOPS), panic() if oops=panic
+    SysrqReboot,        // sysrq-b on Cpu: emergency_restart()
+    StrayWrite,         // code running on Cpu stores through a corrupted pointer into the crash-kernel region
 }
 
 /// <summary>Latencies and costs of the emulated hardware and kernel (defaults in akka.hocon).</summary>

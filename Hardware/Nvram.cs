@@ -9,6 +9,7 @@ public sealed class Nvram
 {
     private readonly byte[] _bytes;
     private int _dirtyEnd;  // bytes past this are known to be zero: resets clear only what was written
+    private Dictionary<int, byte>? _beforeFlip;  // offset → the byte a bit flip damaged; a later store repairs it
 
     public Nvram(long size, long writeNsPerByte)
     {
@@ -22,6 +23,16 @@ public sealed class Nvram
     public long Stores { get; private set; }
     public long BytesStored { get; private set; }
 
+    /// <summary>A fault: from now on every store takes this many times longer (a degraded part, a throttled bus).</summary>
+    public int Slowdown { get; set; } = 1;
+
+    /// <summary>What a store of one byte costs now.</summary>
+    public long StoreNsPerByte => WriteNsPerByte * Slowdown;
+
+    /// <summary>A fault: from now on the part rejects stores (a write error); they are counted, not stored.</summary>
+    public bool RejectStores { get; set; }
+    public long BytesRejected { get; private set; }
+
     /// <summary>Power-on state of a fresh machine: all zero.</summary>
     public void PowerOn()
     {
@@ -29,11 +40,21 @@ public sealed class Nvram
         _dirtyEnd = 0;
         Stores = 0;
         BytesStored = 0;
+        _beforeFlip?.Clear();
+        RejectStores = false;
+        BytesRejected = 0;
+        Slowdown = 1;
     }
 
     public void Store(int offset, ReadOnlySpan<byte> data)
     {
+        if (RejectStores)
+        {
+            BytesRejected += data.Length;
+            return;
+        }
         data.CopyTo(_bytes.AsSpan(offset, data.Length));
+        if (_beforeFlip is { Count: > 0 }) Repaired(offset, data.Length);
         _dirtyEnd = Math.Max(_dirtyEnd, offset + data.Length);
         Stores++;
         BytesStored += data.Length;
@@ -41,11 +62,41 @@ public sealed class Nvram
 
     public void Fill(int offset, int length, byte value)
     {
+        if (RejectStores)
+        {
+            BytesRejected += length;
+            return;
+        }
         _bytes.AsSpan(offset, length).Fill(value);
+        if (_beforeFlip is { Count: > 0 }) Repaired(offset, length);
         _dirtyEnd = Math.Max(_dirtyEnd, offset + length);
         Stores++;
         BytesStored += length;
     }
 
     public ReadOnlySpan<byte> Read(int offset, int length) => _bytes.AsSpan(offset, length);
+
+    /// <summary>A fault: the bits of <paramref name="mask"/> flip in the byte at <paramref name="offset"/> (cosmic ray, weak cell).</summary>
+    public void FlipBits(int offset, byte mask)
+    {
+        _beforeFlip ??= [];
+        _beforeFlip.TryAdd(offset, _bytes[offset]);
+        _bytes[offset] ^= mask;
+        _dirtyEnd = Math.Max(_dirtyEnd, offset + 1);
+    }
+
+    /// <summary>
+    /// The byte at <paramref name="offset"/> as last stored, if a bit flip has damaged it since. ECC parity is
+    /// written with the data, so this is what a Reed–Solomon decoder can recover (at most 8 bytes a block).
+    /// </summary>
+    public bool Damaged(int offset, out byte stored)
+    {
+        stored = 0;
+        return _beforeFlip is { Count: > 0 } && _beforeFlip.TryGetValue(offset, out stored) && stored != _bytes[offset];
+    }
+
+    private void Repaired(int offset, int length)
+    {
+        for (var i = offset; i < offset + length; i++) _beforeFlip!.Remove(i);
+    }
 }

@@ -1,4 +1,5 @@
 using ActorCrash.Actors.Kernel;
+using ActorCrash.Config;
 using ActorCrash.Hardware;
 
 namespace ActorCrash.Actors.Designs;
@@ -7,7 +8,8 @@ namespace ActorCrash.Actors.Designs;
 /// A panic-path design: one class whose <see cref="Panic"/> reads top to bottom like the kernel's
 /// panic() it models, one line per step, named after the kernel function. The arch code it calls
 /// (stopping CPUs, kexec, restart) and the interrupt handlers it installs are part of the design,
-/// because they changed with the kernel too.
+/// because they changed with the kernel too. Designs are stateless singletons shared by every
+/// machine: all state lives in <see cref="KernelState"/>.
 /// </summary>
 public abstract class PanicDesign
 {
@@ -16,27 +18,151 @@ public abstract class PanicDesign
     /// <summary>The kernel version or commit the design stands for.</summary>
     public abstract string Models { get; }
 
+    /// <summary>One line for `actorcrash designs`.</summary>
+    public abstract string Summary { get; }
+
+    /// <summary>What the design does differently, and where it had to pick a detail the sources leave open.</summary>
     public abstract string Description { get; }
+
+    /// <summary>The step names of <see cref="Panic"/>, in order, for `show-design`.</summary>
+    public abstract IReadOnlyList<string> Steps { get; }
 
     /// <summary>panic(fmt, …) on <paramref name="cpu"/>. Never returns.</summary>
     public abstract IEnumerable<Op> Panic(CpuActor cpu, string message);
 
-    /// <summary>The handler a fixed-vector IPI runs on its target.</summary>
-    public abstract IEnumerable<Op> HandleIpi(CpuActor cpu, InterruptVector vector);
+    // ---- the era's kernel, as the shared code (oops, sysrq, NMI handlers) calls it ----
 
-    /// <summary>do_nmi(): what an NMI runs on its target.</summary>
-    public abstract IEnumerable<Op> HandleNmi(CpuActor cpu, NmiSource source);
+    /// <summary>kmsg_dump(reason) of this kernel.</summary>
+    public abstract IEnumerable<Op> KmsgDump(CpuActor cpu, KmsgDumpReason reason);
 
-    /// <summary>The step names of <see cref="Panic"/>, in order, for `show-design`.</summary>
-    public abstract IReadOnlyList<string> Steps { get; }
+    /// <summary>crash_kexec(regs) as the oops path calls it.</summary>
+    public abstract IEnumerable<Op> CrashKexec(CpuActor cpu);
+
+    /// <summary>
+    /// kexec_should_crash(current) for the oopsing task, an ordinary process in process context:
+    /// "in_interrupt() || !p->pid || is_global_init(p) || panic_on_oops" comes down to panic_on_oops.
+    /// </summary>
+    public virtual bool KexecShouldCrash(CpuActor cpu) => cpu.Machine.Kernel.Cmdline.OopsPanic;
+
+    /// <summary>printk() without logbuf_lock: the lockless ringbuffer (5.10+).</summary>
+    public virtual bool LocklessPrintk => false;
+
+    /// <summary>arch_kexec_protect_crashkres() (≈4.6): the loaded crash kernel is mapped read-only.</summary>
+    public virtual bool ProtectsCrashKernel => false;
+
+    /// <summary>
+    /// emergency_restart() (kernel/sys.c, later kernel/reboot.c): kmsg_dump(KMSG_DUMP_EMERG), then
+    /// machine_emergency_restart() — "emergency_restart is just supposed to be the restart bits",
+    /// Eric objected; the hook is still there today, filtered by max_reason.
+    /// </summary>
+    public virtual IEnumerable<Op> EmergencyRestart(CpuActor cpu)
+    {
+        cpu.Machine.Kernel.Milestone(cpu, "emergency_restart");
+        yield return Op.Call(KmsgDump(cpu, KmsgDumpReason.Emerg));
+        yield return Op.Call(X86.MachineEmergencyRestart(cpu));
+    }
+
+    /// <summary>The hard-lockup detector's panic: panic() until 4.4, nmi_panic() from 4.5.</summary>
+    protected virtual IEnumerable<Op> HardlockupPanic(CpuActor cpu, string message) => Panic(cpu, message);
+
+    /// <summary>
+    /// nmi_panic() (4.5): the first CPU to take panic_cpu panics; a CPU that loses to another
+    /// self-stops in NMI context (nmi_panic_self_stop); the panicking CPU itself returns to its panic.
+    /// </summary>
+    protected IEnumerable<Op> NmiPanic(CpuActor cpu, string message)
+    {
+        var old = cpu.Machine.Kernel.PanicCpuCmpxchg(cpu.Id);
+        if (old == KernelState.PanicCpuInvalid) return Panic(cpu, message);
+        return old != cpu.Id ? X86v3.NmiPanicSelfStop(cpu) : [];
+    }
+
+    // ---- entry points besides panic() ----
+
+    /// <summary>A trigger that makes the code on <paramref name="cpu"/> take another way in. A stopped CPU runs nothing.</summary>
+    public IEnumerable<Op> Enter(CpuActor cpu, TriggerKind kind, string text)
+    {
+        if (cpu.Fate is CpuFate.StoppedByIpi or CpuFate.StoppedByNmi or CpuFate.SelfStopped or CpuFate.InCrashKernel) return [];
+        return kind switch
+        {
+            TriggerKind.Oops => Oops(cpu, text),
+            TriggerKind.SysrqReboot => SysrqReboot(cpu),
+            TriggerKind.StrayWrite => Traps.StrayWrite(cpu, ProtectsCrashKernel),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an entry point"),
+        };
+    }
+
+    /// <summary>die(): an oops in an ordinary task; see <see cref="Traps.Die"/>.</summary>
+    public IEnumerable<Op> Oops(CpuActor cpu, string message) => Traps.Die(cpu, message, this);
+
+    /// <summary>sysrq-b: __handle_sysrq() → sysrq_handle_reboot(): lockdep_off(); local_irq_enable(); emergency_restart().</summary>
+    public IEnumerable<Op> SysrqReboot(CpuActor cpu) => SysrqHandleReboot(cpu);
+
+    private IEnumerable<Op> SysrqHandleReboot(CpuActor cpu)
+    {
+        cpu.Machine.Kernel.Milestone(cpu, "sysrq: Resetting");
+        yield return Op.Call(Printk.Vprintk(cpu, "SysRq : Resetting"));
+        cpu.LocalIrqEnable();
+        yield return Op.Call(EmergencyRestart(cpu));
+    }
+
+    // ---- interrupt handlers ----
+
+    /// <summary>The handler a fixed-vector IPI runs on its target: REBOOT_VECTOR stops the CPU (smp_reboot_interrupt).</summary>
+    public virtual IEnumerable<Op> HandleIpi(CpuActor cpu, InterruptVector vector) => vector switch
+    {
+        InterruptVector.Reboot => X86.StopThisCpu(cpu),
+        _ => [],
+    };
+
+    /// <summary>
+    /// do_nmi(): the NMI handlers this kernel registered, NMI_FLAG_FIRST ones first: the backtrace
+    /// panic_print asked for (6.x), smp_stop_nmi_callback once smp_send_stop() fell back to NMIs
+    /// (3.5+), crash_nmi_callback once nmi_shootdown_cpus() registered it (the crashing CPU itself
+    /// ignores it); otherwise the hard-lockup watchdog or an unknown NMI.
+    /// </summary>
+    public virtual IEnumerable<Op> HandleNmi(CpuActor cpu, NmiSource source)
+    {
+        var k = cpu.Machine.Kernel;
+        if (k.BacktraceMask[cpu.Id])
+            return X86v6.NmiCpuBacktrace(cpu);
+        if (k.StopNmiHandlerRegistered && cpu.Id != k.StoppingCpu)
+            return X86.StopThisCpu(cpu, CpuFate.StoppedByNmi);  // "We are registered on stopping cpu too, avoid spurious NMI"
+        if (k.CrashNmiCallbackRegistered)
+            return cpu.Id == k.CrashingCpu ? [] : X86.CrashNmiCallback(cpu);
+        return source == NmiSource.Watchdog ? WatchdogOverflowCallback(cpu) : UnknownNmi(cpu);
+    }
+
+    /// <summary>watchdog_overflow_callback(): a hard lockup panics only with nmi_watchdog=panic (hardlockup_panic).</summary>
+    private IEnumerable<Op> WatchdogOverflowCallback(CpuActor cpu)
+    {
+        var mode = cpu.Machine.Kernel.Cmdline.NmiWatchdog;
+        if (mode == "0") yield break;  // the detector is off
+        var message = $"Watchdog detected hard LOCKUP on cpu {cpu.Id}";
+        if (mode == "panic")
+        {
+            yield return Op.Call(HardlockupPanic(cpu, message));
+            yield break;
+        }
+        yield return Op.Call(Printk.Vprintk(cpu, $"WARNING: {message}"));
+    }
+
+    private static IEnumerable<Op> UnknownNmi(CpuActor cpu)
+    {
+        yield return Op.Call(Printk.Vprintk(cpu, $"Uhhuh. NMI received for unknown reason 00 on CPU {cpu.Id}."));
+        yield return Op.Call(Printk.Vprintk(cpu, "Dazed and confused, but trying to continue"));
+    }
 }
 
-/// <summary>Every design the emulator offers, by name.</summary>
+/// <summary>Every design the emulator offers, by name, oldest first.</summary>
 public static class Designs
 {
-    public static IReadOnlyList<PanicDesign> All { get; } = [new Linux2638()];
+    public static IReadOnlyList<PanicDesign> All { get; } =
+        [new Linux2638(), new Vivek2011(), new Eric2011(), new Linux312(), new Linux410(), new Linux6x()];
 
     public static PanicDesign ByName(string name) =>
         All.FirstOrDefault(d => d.Name == name)
         ?? throw new ArgumentException($"unknown design \"{name}\"; known: {string.Join(", ", All.Select(d => d.Name))}");
+
+    /// <summary>The design named <paramref name="name"/>, or null.</summary>
+    public static PanicDesign? Find(string name) => All.FirstOrDefault(d => d.Name == name);
 }

@@ -5,6 +5,14 @@ namespace ActorCrash.Actors.Kernel;
 /// <summary>A point of the panic path worth showing a user, at its virtual time.</summary>
 public sealed record Milestone(long TimeNs, int Cpu, string What);
 
+/// <summary>struct console: a console driver registered after the serial port; write() runs on the printing CPU.</summary>
+public abstract class ConsoleDriver(string name)
+{
+    public string Name { get; } = name;
+
+    public abstract IEnumerable<Op> Write(CpuActor cpu, string line);
+}
+
 /// <summary>A line as it reached the (serial) console.</summary>
 public sealed record ConsoleLine(long TimeNs, string Text);
 
@@ -14,7 +22,7 @@ public sealed record ConsoleLine(long TimeNs, string Text);
 /// line. CPUs read and write it directly (it is memory, not an actor); every access happens inside
 /// one delivered message, so it is atomic with respect to the other CPUs.
 /// </summary>
-public sealed class KernelState
+public sealed partial class KernelState
 {
     public KernelState(int cpuCount, KernelCmdline cmdline)
     {
@@ -22,7 +30,9 @@ public sealed class KernelState
         Cmdline = cmdline;
         Online = new bool[cpuCount];
         CrashNotesSaved = new bool[cpuCount];
-        Locks = [LogbufLock, ConsoleSem, XtimeLock, RamoopsMutex, KexecMutex, IoapicLock];
+        DumpList = new KmsgDumperList(cmdline.KmsgDumpCompiledIn);
+        InitPanicPath(cpuCount);
+        Locks = [LogbufLock, ConsoleSem, XtimeLock, RamoopsMutex, KexecMutex, IoapicLock, PstoreBufLock, EfiRuntimeLock, NvconPortLock, PanicLock, ShutdownMutex];
     }
 
     public int CpuCount { get; }
@@ -35,6 +45,9 @@ public sealed class KernelState
     public KernelLock RamoopsMutex { get; } = new("ramoops_mutex", LockKind.Mutex);
     public KernelLock KexecMutex { get; } = new("kexec_mutex", LockKind.Mutex);
     public KernelLock IoapicLock { get; } = new("ioapic_lock", LockKind.Spinlock);
+    public KernelLock PstoreBufLock { get; } = new("pstore_buf_lock", LockKind.Spinlock);  // psinfo->buf_lock (fs/pstore/platform.c)
+    public KernelLock EfiRuntimeLock { get; } = new("efi_runtime_lock", LockKind.Semaphore);  // drivers/firmware/efi/runtime-wrappers.c
+    public KernelLock NvconPortLock { get; } = new("nvcon_port_lock", LockKind.Spinlock);  // the NVRAM console's port->lock
     public IReadOnlyList<KernelLock> Locks { get; }
 
     public KernelLock Lock(string name) =>
@@ -44,6 +57,12 @@ public sealed class KernelState
     public LogBuffer Log { get; } = new();
     public List<ConsoleLine> Console { get; } = [];
     public int OopsInProgress { get; set; }
+
+    /// <summary>console_drivers beyond the serial port (the pstore console): each gets every line release_console_sem prints.</summary>
+    public List<ConsoleDriver> Consoles { get; } = [];
+
+    /// <summary>oopscount of fs/pstore/platform.c: the N of "Panic#N".</summary>
+    public int PstoreOopsCount { get; set; }
 
     // ---- cpu_online_mask
     public bool[] Online { get; }
@@ -59,7 +78,7 @@ public sealed class KernelState
     public bool[] CrashNotesSaved { get; }
 
     // ---- hooks: dump_list and panic_notifier_list
-    public List<KmsgDumper> DumpList { get; } = [];
+    public KmsgDumperList DumpList { get; }
     public List<Func<CpuActor, IEnumerable<Op>>> PanicNotifierList { get; } = [];
 
     // ---- what happened
@@ -74,6 +93,7 @@ public sealed class KernelState
         Log.Reset();
         Console.Clear();
         OopsInProgress = 0;
+        PstoreOopsCount = 0;
         Array.Fill(Online, true);
         OnlineCount = CpuCount;
         OnlineChanged.Reset();
@@ -83,6 +103,7 @@ public sealed class KernelState
         CrashNmiCallbackRegistered = false;
         CrashIpiAcks.Reset();
         Array.Clear(CrashNotesSaved);
+        ResetPanicPath();
         foreach (var d in DumpList) d.Reset();
         Milestones.Clear();
     }

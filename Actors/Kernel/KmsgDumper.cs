@@ -29,15 +29,54 @@ public abstract class KmsgDumper(string name)
 
     /// <summary>What the next boot reads back from this dumper's storage.</summary>
     public abstract IReadOnlyList<NvramRecord> ReadBack();
+
+    /// <summary>What the driver logged when it registered at boot (part of the boot log).</summary>
+    public virtual IReadOnlyList<string> BootMessages => [$"{Name}: registered kmsg dumper"];
+
+    /// <summary>The byte accounting of the last run and what the next boot's driver logs on attach; null if it has no storage.</summary>
+    public virtual StorageReport? Storage() => null;
+}
+
+/// <summary>How a record reads back on the next boot.</summary>
+public enum RecordState
+{
+    /// <summary>Exactly what the dumper meant to write.</summary>
+    Intact,
+    /// <summary>Damaged by bit flips, repaired by the zone's Reed–Solomon ECC (≤ 8 bad bytes per 128-byte block).</summary>
+    EccCorrected,
+    /// <summary>Only part of it landed: the machine reset while it was being written.</summary>
+    Torn,
+    /// <summary>Bytes differ from what was written: bit flips without ECC, or flash programmed over a used page.</summary>
+    Corrupt,
+    /// <summary>ECC found blocks with more than 8 bad bytes: they read back damaged.</summary>
+    Uncorrectable,
+    /// <summary>Written by an earlier boot, not this run.</summary>
+    Old,
+    /// <summary>Meant, but none of it is on the device: rejected, dropped, or still in flight at the reset.</summary>
+    Lost,
 }
 
 /// <summary>A record read back after the reset, and whether it is what the dumper meant to write.</summary>
 public sealed record NvramRecord(
-    string Name,            // e.g. "ramoops record 0"
+    string Name,            // the pstore file, e.g. "dmesg-ramoops-0"; "ramoops record 0" for the 2.6.38 driver
     string Dumper,
     KmsgDumpReason Reason,
     long WrittenAtNs,
     int IntendedBytes,
-    int StoredBytes,
+    int StoredBytes,        // bytes that read back as the dumper wrote them (the common prefix)
     bool Intact,
-    string Text);
+    string Text,
+    RecordState State = RecordState.Intact,
+    string Timestamp = "",  // the record's own time stamp, e.g. "1297195102.000421" (pstore: from the ====sec.usec header)
+    string Note = "");      // e.g. "ECC: 3 Corrected bytes, 0 unrecoverable blocks"
+
+/// <summary>
+/// Every byte a dumper's storage was sent during the run: issued by the CPU, landed on the device,
+/// lost in flight when the machine reset. Plus what the driver logs when the next boot attaches it.
+/// </summary>
+public sealed record StorageReport(string Dumper, string Device, long BytesIssued, long BytesLanded, IReadOnlyList<string> NextBootLog)
+{
+    public long BytesLost => BytesIssued - BytesLanded;
+}
+
+

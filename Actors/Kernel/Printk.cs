@@ -6,12 +6,19 @@ namespace ActorCrash.Actors.Kernel;
 /// printk as in kernel/printk.c of 2.6.38: the line goes into __log_buf under logbuf_lock with
 /// interrupts off; whoever gets console_sem prints all pending lines to the console, still with
 /// interrupts off (release_console_sem). A CPU spinning on logbuf_lock therefore cannot take an IPI.
+/// Designs with the lockless ringbuffer (<see cref="Designs.PanicDesign.LocklessPrintk"/>) take
+/// <see cref="VprintkEmit"/> instead, which never spins on logbuf_lock.
 /// </summary>
 public static class Printk
 {
     public static IEnumerable<Op> Vprintk(CpuActor cpu, string text)
     {
         var k = cpu.Machine.Kernel;
+        if (cpu.Machine.Design.LocklessPrintk)
+        {
+            yield return Op.Call(VprintkEmit(cpu, text));
+            yield break;
+        }
         var flags = cpu.LocalIrqSave();
         if (k.LogbufLock.Holder == cpu.Id)
         {
@@ -40,32 +47,84 @@ public static class Printk
         cpu.LocalIrqRestore(flags);
     }
 
-    /// <summary>release_console_sem(): print everything pending, then up(&amp;console_sem).</summary>
-    public static IEnumerable<Op> ReleaseConsoleSem(CpuActor cpu)
+    /// <summary>
+    /// vprintk_emit() of today (5.10+): the record is reserved and committed in the lockless
+    /// ringbuffer, no logbuf_lock. During a panic only the panic CPU may write it ("printk: Avoid
+    /// non-panic CPUs writing to ringbuffer", ≈6.9), and it prints to legacy consoles itself only
+    /// after printk_legacy_allow_panic_sync(), that is after the other CPUs are stopped (≈6.12);
+    /// until then its records wait for console_flush_on_panic().
+    /// </summary>
+    public static IEnumerable<Op> VprintkEmit(CpuActor cpu, string text)
+    {
+        var k = cpu.Machine.Kernel;
+        var panicking = k.PanicCpu != KernelState.PanicCpuInvalid;
+        // ...except the backtrace the panic CPU asked for (panic_triggering_all_cpu_backtrace).
+        if (panicking && k.PanicCpu != cpu.Id && !k.BacktraceMask[cpu.Id]) yield break;
+        var flags = cpu.LocalIrqSave();
+        yield return Op.Delay(cpu.Machine.Timing.StepNs);  // prb_reserve(); vsnprintf; prb_final_commit()
+        k.Log.Append(cpu.Runtime.Now, text);
+        var mayPrint = (!panicking || k.LegacyAllowPanicSync) && k.Online[cpu.Id] && k.ConsoleSem.TryAcquire(cpu.Id);
+        if (mayPrint) yield return Op.Call(ReleaseConsoleSem(cpu));
+        cpu.LocalIrqRestore(flags);
+    }
+
+    /// <summary>
+    /// console_flush_on_panic() (4.x and later): console_trylock() with the result ignored, then print
+    /// everything pending "even when dangerous"; <paramref name="replayAll"/> rewinds the consoles to
+    /// the first record first (CONSOLE_REPLAY_ALL, panic_print's 0x20).
+    /// </summary>
+    public static IEnumerable<Op> ConsoleFlushOnPanic(CpuActor cpu, bool replayAll = false)
+    {
+        var k = cpu.Machine.Kernel;
+        if (k.ConsoleSem.Holder == cpu.Id) yield break;  // the panic interrupted this CPU's own printing
+        // Its owner may be a stopped CPU: print anyway, and release console_sem only if we got it.
+        var owned = k.ConsoleSem.TryAcquire(cpu.Id);
+        if (replayAll) k.Log.ConsoleNext = 0;
+        yield return Op.Call(ReleaseConsoleSem(cpu, owned));
+    }
+
+    /// <summary>
+    /// printk_nmi_flush_on_panic() (4.7–4.10, Petr Mladek): "Make sure that we could access the main
+    /// ring buffer. Do not risk a double release when more CPUs are up." Only in NMI context, and only
+    /// with one CPU online, it re-initialises a logbuf_lock that a stopped CPU holds.
+    /// </summary>
+    public static void PrintkNmiFlushOnPanic(CpuActor cpu)
+    {
+        var k = cpu.Machine.Kernel;
+        if (!cpu.Apic.InNmi || !k.LogbufLock.IsHeld || k.OnlineCount > 1) return;
+        var holder = k.LogbufLock.Holder;
+        k.LogbufLock.Release(holder, cpu.Machine.WakeWaiters);  // debug_locks_off(); raw_spin_lock_init(&logbuf_lock)
+        k.Milestone(cpu, $"printk_nmi_flush_on_panic: logbuf_lock re-initialised (held by cpu{holder})");
+    }
+
+    /// <summary>release_console_sem(): print everything pending, then up(&amp;console_sem) if <paramref name="owned"/>.</summary>
+    public static IEnumerable<Op> ReleaseConsoleSem(CpuActor cpu, bool owned = true)
     {
         var k = cpu.Machine.Kernel;
         var perChar = cpu.Machine.Timing.ConsoleNsPerChar;
+        var logbufLock = !cpu.Machine.Design.LocklessPrintk;  // the lockless ringbuffer has none
         while (true)
         {
             var flags = cpu.LocalIrqSave();
-            yield return Op.SpinLock(k.LogbufLock);
+            if (logbufLock) yield return Op.SpinLock(k.LogbufLock);
             if (k.Log.ConsoleNext == k.Log.LineCount)
             {
-                cpu.Unlock(k.LogbufLock);
-                cpu.Unlock(k.ConsoleSem);
+                if (logbufLock) cpu.Unlock(k.LogbufLock);
+                if (owned) cpu.Unlock(k.ConsoleSem);
                 cpu.LocalIrqRestore(flags);
                 yield break;
             }
             var first = k.Log.ConsoleNext;
             var end = k.Log.LineCount;
             k.Log.ConsoleNext = end;
-            cpu.Unlock(k.LogbufLock);
+            if (logbufLock) cpu.Unlock(k.LogbufLock);
             for (var i = first; i < end; i++)
             {
                 // call_console_drivers(): the serial port is slow, and this runs with interrupts off.
                 var line = k.Log.Line(i);
                 yield return Op.Delay((line.Length + 1) * perChar);
                 k.Console.Add(new ConsoleLine(cpu.Runtime.Now, line));
+                foreach (var con in k.Consoles) yield return Op.Call(con.Write(cpu, line));  // the other console drivers
             }
             cpu.LocalIrqRestore(flags);
         }

@@ -1,4 +1,5 @@
 using System.Text;
+using ActorCrash.Actors.Kernel.Dumpers;
 using ActorCrash.Actors.Runtime;
 
 namespace ActorCrash.Actors.Kernel;
@@ -14,13 +15,11 @@ namespace ActorCrash.Actors.Kernel;
 public sealed class Ramoops : KmsgDumper
 {
     private const string Header = "====";
-    private readonly ActorId _nvram;
+    private readonly NvramPort _port;
     private readonly Hardware.Nvram _device;
     private readonly int _recordSize;
     private readonly int _maxCount;
     private readonly bool _dumpOops;
-    private readonly int _chunk;
-    private readonly long _nsPerByte;
     private readonly Intended?[] _intended;
     private int _count;
 
@@ -28,14 +27,12 @@ public sealed class Ramoops : KmsgDumper
 
     public Ramoops(ActorId nvram, Hardware.Nvram device, long memSize, long recordSize, bool dumpOops, int chunk) : base("ramoops")
     {
-        _nvram = nvram;
+        _port = new NvramPort(nvram, device, chunk);
         _device = device;
         // 2.6.38 rounds both sizes down to powers of two.
         _recordSize = (int)RoundDownPow2(recordSize);
         _maxCount = (int)(RoundDownPow2(memSize) / _recordSize);
         _dumpOops = dumpOops;
-        _chunk = chunk;
-        _nsPerByte = device.WriteNsPerByte;
         _intended = new Intended?[_maxCount];
     }
 
@@ -46,7 +43,10 @@ public sealed class Ramoops : KmsgDumper
     {
         _count = 0;
         Array.Clear(_intended);
+        _port.StartCounting();
     }
+
+    public override StorageReport? Storage() => _port.Report(Name, []);
 
     public override IEnumerable<Op> Dump(CpuActor cpu, KmsgDumpReason reason, int logEnd) => RamoopsDoDump(cpu, reason, logEnd);
 
@@ -59,35 +59,15 @@ public sealed class Ramoops : KmsgDumper
         yield return Op.MutexLock(k.RamoopsMutex);
         var slot = _count;
         var offset = slot * _recordSize;
-        yield return Op.Call(Fill(cpu, offset, _recordSize));          // memset(buf, '\0', record_size)
+        yield return Op.Call(_port.Fill(cpu, offset, _recordSize, 0));          // memset(buf, '\0', record_size)
         yield return Op.SeqRead(k.XtimeLock);                           // do_gettimeofday()
         var header = $"{Header}{Printk.GetTimeOfDay(cpu.Runtime.Now)}\n";
         var record = Encoding.ASCII.GetBytes(header + k.Log.Tail(logEnd, _recordSize - header.Length));
         _intended[slot] = new Intended(reason, cpu.Runtime.Now, record);
-        yield return Op.Call(Store(cpu, offset, record));               // memcpy() of the log tail
+        yield return Op.Call(_port.Store(cpu, offset, record));             // memcpy() of the log tail
         _count = (_count + 1) % _maxCount;
         cpu.Unlock(k.RamoopsMutex);
         k.Milestone(cpu, $"ramoops: record {slot} written ({record.Length} bytes, {Kmsg.Name(reason)})");
-    }
-
-    private IEnumerable<Op> Fill(CpuActor cpu, int offset, int length)
-    {
-        for (var done = 0; done < length; done += _chunk)
-        {
-            var n = Math.Min(_chunk, length - done);
-            cpu.Runtime.Send(cpu.Self, _nvram, new NvramFill(offset + done, n, 0), n * _nsPerByte);
-            yield return Op.Delay(n * _nsPerByte);
-        }
-    }
-
-    private IEnumerable<Op> Store(CpuActor cpu, int offset, byte[] data)
-    {
-        for (var done = 0; done < data.Length; done += _chunk)
-        {
-            var n = Math.Min(_chunk, data.Length - done);
-            cpu.Runtime.Send(cpu.Self, _nvram, new NvramStore(offset + done, new ReadOnlyMemory<byte>(data, done, n)), n * _nsPerByte);
-            yield return Op.Delay(n * _nsPerByte);
-        }
     }
 
     /// <summary>The next boot's view: every slot that holds a "====" header, compared with what was meant to be there.</summary>
@@ -104,6 +84,7 @@ public sealed class Ramoops : KmsgDumper
             var stored = bytes[..length];
             var intendedLength = meant?.Bytes.Length ?? 0;
             var matching = meant is null ? 0 : stored.CommonPrefixLength(meant.Bytes);
+            var intact = meant is not null && matching == intendedLength && stored.Length == intendedLength;
             records.Add(new NvramRecord(
                 Name: $"ramoops record {slot}",
                 Dumper: Name,
@@ -111,10 +92,20 @@ public sealed class Ramoops : KmsgDumper
                 WrittenAtNs: meant?.AtNs ?? -1,
                 IntendedBytes: intendedLength,
                 StoredBytes: matching,
-                Intact: meant is not null && matching == intendedLength && stored.Length == intendedLength,
-                Text: Encoding.ASCII.GetString(stored)));
+                Intact: intact,
+                Text: Encoding.ASCII.GetString(stored),
+                State: intact ? RecordState.Intact : RecordState.Torn,
+                Timestamp: Timestamp(stored)));
         }
         return records;
+    }
+
+    // "====sec.usec\n": the time stamp the record itself carries.
+    private static string Timestamp(ReadOnlySpan<byte> stored)
+    {
+        if (!stored.StartsWith("===="u8)) return "";
+        var end = stored.IndexOf((byte)'\n');
+        return end < 0 ? "" : Encoding.ASCII.GetString(stored[4..end]);
     }
 
     private static long RoundDownPow2(long v) => v <= 0 ? 0 : 1L << (63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)v));

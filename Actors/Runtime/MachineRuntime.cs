@@ -70,8 +70,13 @@ public sealed class MachineRuntime
     }
 
     /// <summary>Sends a message whose latency the strategy picks in [min, max].</summary>
-    public long Send(ActorId from, ActorId to, Message message, long minLatencyNs, long maxLatencyNs) =>
-        Send(from, to, message, Choose(minLatencyNs, maxLatencyNs));
+    public long Send(ActorId from, ActorId to, Message message, long minLatencyNs, long maxLatencyNs)
+    {
+        if (minLatencyNs >= maxLatencyNs) return Send(from, to, message, minLatencyNs);
+        var d = _strategy.NextLatency(from, to, minLatencyNs, maxLatencyNs);
+        _decisions.Add(d);
+        return Send(from, to, message, d);
+    }
 
     /// <summary>A timing or fault choice in [min, max], made and recorded by the strategy.</summary>
     public long Choose(long min, long max)

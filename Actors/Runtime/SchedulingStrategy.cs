@@ -19,6 +19,13 @@ public interface ISchedulingStrategy
 
     /// <summary>A latency, timing or fault choice in [min, max] (min &lt; max).</summary>
     long NextInRange(long min, long max);
+
+    /// <summary>
+    /// The latency of a message <paramref name="from"/> → <paramref name="to"/> in [min, max]. By
+    /// default a plain <see cref="NextInRange"/>; priority-based strategies (PCT) override it to give
+    /// a high-priority receiver the short latency.
+    /// </summary>
+    long NextLatency(ActorId from, ActorId to, long min, long max) => NextInRange(min, max);
 }
 
 /// <summary>The default: seeded uniform choices of order and latency.</summary>
@@ -32,33 +39,58 @@ public sealed class RandomStrategy : ISchedulingStrategy
     public long NextInRange(long min, long max) => _random.Between(min, max);
 }
 
-/// <summary>Replays a recorded decision list exactly; reports the first point where the run asks something else.</summary>
-public sealed class ReplayStrategy(IReadOnlyList<long> decisions) : ISchedulingStrategy
+/// <summary>
+/// Replays a recorded decision list exactly; reports the first point where the run asks something
+/// else. With <paramref name="lenient"/> (shrinking) it never throws: when the list runs out or a
+/// recorded value no longer fits, it takes the default choice (the first due message, the minimum)
+/// and counts the divergence.
+/// </summary>
+public sealed class ReplayStrategy(IReadOnlyList<long> decisions, bool lenient = false) : ISchedulingStrategy
 {
     private int _next;
 
     public string Name => "replay";
-    public void Start(ulong seed) => _next = 0;
+
+    /// <summary>Choices of the last run that did not come from the list (lenient mode only).</summary>
+    public int Divergences { get; private set; }
+
+    public void Start(ulong seed)
+    {
+        _next = 0;
+        Divergences = 0;
+    }
 
     public int NextDelivery(ReadOnlySpan<Pending> candidates)
     {
-        var d = Take();
-        if (d < 0 || d >= candidates.Length)
-            throw new ReplayDivergedException($"decision {_next - 1}: recorded {d}, but only {candidates.Length} messages were due");
-        return (int)d;
+        var d = Take(out var recorded);
+        if (recorded && d >= 0 && d < candidates.Length) return (int)d;
+        if (lenient) return (int)Diverge(0);
+        throw new ReplayDivergedException(recorded
+            ? $"decision {_next - 1}: recorded {d}, but only {candidates.Length} messages were due"
+            : $"decision {_next}: the recording has only {decisions.Count} decisions");
     }
 
     public long NextInRange(long min, long max)
     {
-        var d = Take();
-        if (d < min || d > max)
-            throw new ReplayDivergedException($"decision {_next - 1}: recorded {d}, outside [{min}, {max}]");
-        return d;
+        var d = Take(out var recorded);
+        if (recorded && d >= min && d <= max) return d;
+        if (lenient) return Diverge(min);
+        throw new ReplayDivergedException(recorded
+            ? $"decision {_next - 1}: recorded {d}, outside [{min}, {max}]"
+            : $"decision {_next}: the recording has only {decisions.Count} decisions");
     }
 
-    private long Take() => _next < decisions.Count
-        ? decisions[_next++]
-        : throw new ReplayDivergedException($"decision {_next}: the recording has only {decisions.Count} decisions");
+    private long Take(out bool recorded)
+    {
+        recorded = _next < decisions.Count;
+        return recorded ? decisions[_next++] : 0;
+    }
+
+    private long Diverge(long fallback)
+    {
+        Divergences++;
+        return fallback;
+    }
 }
 
 public sealed class ReplayDivergedException(string message) : Exception(message);

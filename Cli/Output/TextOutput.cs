@@ -28,9 +28,14 @@ public static class TextOutput
         if (r.LocksHeld.Count == 0) o.WriteLine("(none)");
         foreach (var l in r.LocksHeld) o.WriteLine($"{l.Lock,-14} held by cpu{l.Cpu} ({l.HolderFate})");
         o.WriteLine();
-        o.WriteLine("--- NVRAM read back after the reset ---");
+        o.WriteLine("--- pstore and dump storage read back after the reset ---");
         if (r.Nvram.Count == 0) o.WriteLine("(no records)");
         foreach (var rec in r.Nvram) WriteRecord(rec, o);
+        foreach (var st in r.Storage ?? [])
+        {
+            o.WriteLine($"{st.Dumper} on {st.Device}: {st.BytesIssued} bytes issued, {st.BytesLanded} landed, {st.BytesLost} not stored (in flight at the reset, dropped or rejected)");
+            foreach (var line in st.NextBootLog) o.WriteLine($"  next boot: {line}");
+        }
         if (trace)
         {
             o.WriteLine();
@@ -67,8 +72,22 @@ public static class TextOutput
 
     private static void WriteRecord(NvramRecord rec, TextWriter o)
     {
-        var state = rec.Intact ? "intact" : $"TORN ({rec.StoredBytes} of {rec.IntendedBytes} bytes as written)";
-        o.WriteLine($"{rec.Name}: {Kmsg.Name(rec.Reason)}, {rec.IntendedBytes} bytes, {state}");
+        var state = rec.State switch
+        {
+            RecordState.Intact => "intact",
+            RecordState.EccCorrected => "ECC-corrected",
+            RecordState.Old => "intact, from an earlier boot",
+            RecordState.Torn => $"TORN ({rec.StoredBytes} of {rec.IntendedBytes} bytes as written)",
+            RecordState.Lost => $"LOST (none of {rec.IntendedBytes} bytes stored)",
+            RecordState.Uncorrectable => $"UNCORRECTABLE ({rec.StoredBytes} of {rec.IntendedBytes} bytes as written)",
+            _ => $"CORRUPT ({rec.StoredBytes} of {rec.IntendedBytes} bytes as written)",
+        };
+        // Console and pmsg files hold no dump, so no reason.
+        var what = rec.Name.StartsWith("console-", StringComparison.Ordinal) || rec.Name.StartsWith("pmsg-", StringComparison.Ordinal)
+            ? "" : $"{Kmsg.Name(rec.Reason)}, ";
+        var stamp = rec.Timestamp.Length > 0 ? $", time {rec.Timestamp}" : "";
+        o.WriteLine($"{rec.Name}: {what}{rec.IntendedBytes} bytes{stamp}, {state}");
+        if (rec.Note.Length > 0) o.WriteLine($"  ({rec.Note})");
         foreach (var line in rec.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries)) o.WriteLine($"  | {line}");
     }
 }

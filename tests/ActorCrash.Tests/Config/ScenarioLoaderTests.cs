@@ -425,10 +425,10 @@ public class ScenarioLoaderTests
     [InlineData("{ at = 0ms, cpu = 8, event = panic }", "triggers[0].cpu", "expected an integer from 0 to 7 (machine.cpus = 8), got \"8\"")]
     [InlineData("{ at = 0ms, event = panic }", "triggers[0].cpu", "missing; expected an integer from 0 to 7")]
     [InlineData("{ cpu = 0, event = panic }", "triggers[0].at", "missing; expected a duration")]
-    [InlineData("{ at = 0ms, cpu = 0, event = explode }", "triggers[0].event", "expected one of panic, nmi-watchdog, wedge, corrupt-crash-kernel, got \"explode\"")]
+    [InlineData("{ at = 0ms, cpu = 0, event = explode }", "triggers[0].event", "expected one of panic, nmi-watchdog, wedge, corrupt-crash-kernel, oops, sysrq-b, stray-write, got \"explode\"")]
     [InlineData("{ at = 0ms, cpu = 0, event = panic, holding = [logbuf_lock] }", "triggers[0].holding", "holding applies only to wedge, not to panic")]
-    [InlineData("{ at = 0ms, cpu = 0, event = wedge, message = \"x\" }", "triggers[0].message", "message applies only to panic and nmi-watchdog, not to wedge")]
-    [InlineData("{ at = 0ms, cpu = 0, event = corrupt-crash-kernel }", "triggers[0].cpu", "cpu applies only to panic, nmi-watchdog and wedge, not to corrupt-crash-kernel")]
+    [InlineData("{ at = 0ms, cpu = 0, event = wedge, message = \"x\" }", "triggers[0].message", "message applies only to panic, nmi-watchdog and oops, not to wedge")]
+    [InlineData("{ at = 0ms, cpu = 0, event = corrupt-crash-kernel }", "triggers[0].cpu", "cpu applies only to panic, nmi-watchdog, wedge, oops, sysrq-b and stray-write, not to corrupt-crash-kernel")]
     [InlineData("{ at = -1ms, cpu = 0, event = panic }", "triggers[0].at", "expected a duration of at least 0s")]
     public async Task Bad_trigger_fails(string entry, string key, string messagePart) =>
         await FailsAsync($"seed = 1\ntriggers = [\n  {entry}\n]", line: 3, key, messagePart);
@@ -445,7 +445,7 @@ public class ScenarioLoaderTests
 
     [Fact]
     public async Task Unknown_design_lists_the_designs() =>
-        await FailsAsync(Panic + "design = \"linux-3.0\"", line: 2, key: "design", messagePart: "expected one of linux-2.6.38, got \"linux-3.0\"");
+        await FailsAsync(Panic + "design = \"linux-3.0\"", line: 2, key: "design", messagePart: "expected one of linux-2.6.38, vivek-2011, eric-2011, linux-3.12, linux-4.10, linux-6.x, got \"linux-3.0\"");
 
     [Fact]
     public async Task Unknown_kernel_parameter_fails()
@@ -483,7 +483,7 @@ public class ScenarioLoaderTests
     // ---- dumpers ----
 
     [Theory]
-    [InlineData("machine.dumpers = [pstore]", "machine.dumpers[0]", "expected one of ramoops, got \"pstore\"")]
+    [InlineData("machine.dumpers = [pstore]", "machine.dumpers[0]", "expected one of ramoops, mtdoops, thirdparty, efi-pstore, nvram-console, got \"pstore\"")]
     [InlineData("machine.dumpers = [ramoops, ramoops]", "machine.dumpers[1]", "ramoops is listed twice")]
     [InlineData("machine.ramoops.record_size = 2048", "machine.ramoops.record_size", "expected a size of at least 4096 bytes, got \"2048\"")]
     [InlineData("machine.ramoops { record_size = 16K, mem_size = 8K }", "machine.ramoops.mem_size", "expected a size from 16384 to 65536 bytes (from machine.ramoops.record_size to machine.nvram.size)")]

@@ -1,0 +1,123 @@
+using ActorCrash.Actors.Runtime;
+using ActorCrash.Config;
+
+namespace ActorCrash.Actors.Exploration;
+
+/// <summary>What `explore` knows after some runs.</summary>
+public sealed class ExploreReport
+{
+    public long Runs { get; internal set; }
+    public int DistinctOutcomes => Outcomes.Count;
+    public HashSet<(Outcome, string)> Outcomes { get; } = [];
+    public SortedDictionary<string, long> ViolationsByProperty { get; } = new(StringComparer.Ordinal);
+    public List<Violation> Violations { get; } = [];
+    /// <summary>Determinism self-check failures: runs whose replay gave another trace (an emulator bug).</summary>
+    public List<string> NonDeterministic { get; } = [];
+    /// <summary>Exhaustive search only: every schedule of the discretised space was run.</summary>
+    public bool Complete { get; internal set; }
+    public long DeterminismChecks { get; internal set; }
+}
+
+/// <summary>
+/// The explore loop: one machine, run over and over under a strategy, each run checked against the
+/// scenario's properties (or those given). Runs on the caller's thread and reads no clock: the
+/// caller decides when to stop (<c>keepRunning</c>), so a budget in wall time lives in the CLI.
+/// Run i uses seed <c>seed + i</c>; a violation keeps the run's decision list.
+/// </summary>
+public sealed class Explorer
+{
+    /// <summary>Violations kept with their decisions and trace hash (later ones are only counted).</summary>
+    public const int MaxKept = 20;
+
+    private readonly Machine _machine;
+    private Machine? _checker;
+
+    public Explorer(ScenarioSpec spec, string strategy, IReadOnlyList<Property>? properties = null, string? scenarioSha256 = null)
+    {
+        Spec = spec;
+        StrategyName = strategy;
+        Strategy = Strategies.Create(strategy);
+        Properties = properties ?? Exploration.Properties.For(spec.Properties);
+        ScenarioSha256 = scenarioSha256;
+        _machine = new Machine(spec);
+    }
+
+    public ScenarioSpec Spec { get; }
+    public string StrategyName { get; }
+    public ISchedulingStrategy Strategy { get; }
+    public IReadOnlyList<Property> Properties { get; }
+    public string? ScenarioSha256 { get; }
+    public Machine Machine => _machine;
+
+    /// <summary>
+    /// Runs until <paramref name="keepRunning"/>(runs so far) says stop, the exhaustive space is done,
+    /// or (unless <paramref name="keepGoing"/>) the first violation. Every
+    /// <paramref name="determinismEvery"/>-th run (0: never) is replayed on a second machine and the
+    /// traces compared.
+    /// </summary>
+    public ExploreReport Explore(ulong seed, Func<long, bool> keepRunning, bool keepGoing = false, int determinismEvery = 0,
+        ExploreReport? report = null)
+    {
+        report ??= new ExploreReport();
+        var exhaustive = Strategy as ExhaustiveStrategy;
+        while (keepRunning(report.Runs))
+        {
+            var run = report.Runs;
+            var runSeed = seed + (ulong)run;
+            var summary = _machine.Run(runSeed, Strategy);
+            report.Runs++;
+            report.Outcomes.Add((summary.Outcome, summary.Reason));
+
+            var found = false;
+            if (Properties.Count > 0)
+            {
+                var view = new RunView(_machine, summary);
+                foreach (var p in Properties)
+                {
+                    if (p.Check(view) is not { } message) continue;
+                    report.ViolationsByProperty[p.Name] = report.ViolationsByProperty.GetValueOrDefault(p.Name) + 1;
+                    if (!found && report.Violations.Count < MaxKept) report.Violations.Add(Record(runSeed, run, p.Name, message));
+                    found = true;
+                }
+            }
+            if (determinismEvery > 0 && run % determinismEvery == 0) CheckDeterminism(runSeed, report);
+            if (exhaustive is not null && !exhaustive.Advance())
+            {
+                report.Complete = true;
+                break;
+            }
+            if (found && !keepGoing) break;
+        }
+        return report;
+    }
+
+    private Violation Record(ulong seed, long run, string property, string message)
+    {
+        var decisions = _machine.Runtime.Decisions.ToArray();
+        var (trace, lines) = Violation.TraceText(_machine);
+        return new Violation(Spec.Source, ScenarioSha256, Spec.Design, Strategies.RunName(Strategy), seed, run, property, message,
+            decisions, Violation.Sha256(trace), lines);
+    }
+
+    /// <summary>Replays the last run's decisions on a second machine; a different trace is an emulator bug.</summary>
+    private void CheckDeterminism(ulong seed, ExploreReport report)
+    {
+        report.DeterminismChecks++;
+        var decisions = _machine.Runtime.Decisions.ToArray();
+        var (first, _) = Violation.TraceText(_machine);
+        _checker ??= new Machine(Spec);
+        string second;
+        try
+        {
+            _checker.Run(seed, new ReplayStrategy(decisions));
+            (second, _) = Violation.TraceText(_checker);
+        }
+        catch (ReplayDivergedException e)
+        {
+            report.NonDeterministic.Add($"seed {seed} (strategy {Strategies.RunName(Strategy)}): the replay diverged: {e.Message}");
+            return;
+        }
+        if (first != second)
+            report.NonDeterministic.Add($"seed {seed} (strategy {Strategies.RunName(Strategy)}): the replay of its {decisions.Length} decisions gave another trace (sha256 {Violation.Sha256(first)[..12]} vs {Violation.Sha256(second)[..12]})");
+    }
+}

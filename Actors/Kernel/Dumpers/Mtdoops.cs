@@ -1,0 +1,254 @@
+using System.Buffers.Binary;
+using System.Text;
+using ActorCrash.Actors.Runtime;
+using ActorCrash.Hardware;
+
+namespace ActorCrash.Actors.Kernel.Dumpers;
+
+/// <summary>
+/// mtdoops (drivers/mtd/mtdoops.c): records of record_size in pages of an MTD partition, each behind
+/// a header { u32 seq; u32 magic; } (today: + ktime_t, magic 0x5d005e00). A panic-time dump is
+/// written at once through the MTD driver's panic_write, which polls the chip and can only program
+/// an erased page; an OOPS dump is left to work_write, and a used next page to work_erase: no
+/// kworker runs after a panic. On attach, find_next_position() reads every page header to pick the
+/// next page. Domain reference §1.2 step 6c, §2.10, §4.4.
+/// </summary>
+public sealed class Mtdoops : KmsgDumper
+{
+    public const uint MagicV1 = 0x5d005d00;   // MTDOOPS_KERNMSG_MAGIC_v1
+    public const uint MagicV2 = 0x5d005e00;   // MTDOOPS_KERNMSG_MAGIC_v2
+    private const uint Free = 0xffffffff;
+
+    private readonly ActorId _mtd;
+    private readonly MtdActor _chip;
+    private readonly MtdFlash _flash;
+    private readonly int _recordSize;
+    private readonly int _pages;
+    private readonly bool _current;
+    private readonly bool _panicWrite;
+    private readonly bool _dumpOops;
+    private readonly int _priorRecords;
+    private readonly int _chunk;
+    private readonly bool[] _used;
+    private readonly Written?[] _meant;
+    private int _nextPage;
+    private uint _nextCount;
+    private bool _oopsBufBusy;
+    private long _issued;
+
+    private sealed record Written(KmsgDumpReason Reason, long AtNs, byte[] Bytes, bool OverUsedPage, bool Old, bool ErasedAfter = false);
+
+    public Mtdoops(ActorId mtd, MtdActor chip, int recordSize, bool dumpOops, bool current, bool panicWrite, int priorRecords, int chunk)
+        : base("mtdoops")
+    {
+        _mtd = mtd;
+        _chip = chip;
+        _flash = chip.Flash;
+        _recordSize = recordSize;
+        _pages = _flash.Size / recordSize;
+        _current = current;
+        _panicWrite = panicWrite;
+        _dumpOops = dumpOops;
+        _priorRecords = priorRecords;
+        _chunk = chunk;
+        _used = new bool[_pages];
+        _meant = new Written?[_pages];
+        chip.Erased = OnErased;
+    }
+
+    private int HeaderSize => _current ? 16 : 8;
+
+    public override IReadOnlyList<string> BootMessages =>
+        [$"mtdoops: Attached to MTD device 0", .. _panicWrite ? Array.Empty<string>() : ["mtdoops: Panic write not supported by mtd0"]];
+
+    /// <summary>Boot: the partition as earlier boots left it, then mtdoops_notify_add() → find_next_position().</summary>
+    public override void Reset()
+    {
+        _flash.Blank();
+        Array.Clear(_meant);
+        for (var page = 0; page < _priorRecords; page++)
+        {
+            var record = Record((uint)(page + 1), -VirtualTime.Second * (_priorRecords - page), $"<0>[ old] oops from an earlier boot, record {page + 1}\n");
+            _flash.Program(page * _recordSize, record);
+            _meant[page] = new Written(KmsgDumpReason.Oops, -1, record, false, Old: true);
+        }
+        _oopsBufBusy = false;
+        _issued = 0;
+        var (next, count, erase) = FindNextPosition();
+        (_nextPage, _nextCount) = (next, count);
+        // work_erase at boot: a kworker runs it, and the block is erased after the erase time.
+        if (erase) _chip.Runtime.Send(_mtd, _mtd, new MtdErase(_nextPage * _recordSize), _flash.EraseNs);
+    }
+
+    public override IEnumerable<Op> Dump(CpuActor cpu, KmsgDumpReason reason, int logEnd)
+    {
+        if (reason is not (KmsgDumpReason.Oops or KmsgDumpReason.Panic or KmsgDumpReason.Kexec)) yield break;
+        if (reason == KmsgDumpReason.Oops && !_dumpOops) yield break;
+        var k = cpu.Machine.Kernel;
+        if (_current)
+        {
+            // test_and_set_bit(0, &oops_buf_busy): one oops_buf; a concurrent (or still unwritten) dump is dropped.
+            if (_oopsBufBusy)
+            {
+                k.Milestone(cpu, $"mtdoops: oops_buf busy, {Kmsg.Name(reason)} dump dropped");
+                yield break;
+            }
+            _oopsBufBusy = true;
+        }
+        yield return Op.Delay(cpu.Machine.Timing.StepNs);   // memset(oops_buf, 0xff); kmsg_dump_get_buffer() after the header
+        var text = k.Log.Tail(logEnd, _recordSize - HeaderSize);
+        if (reason != KmsgDumpReason.Oops)
+        {
+            // Panics must be written immediately.
+            yield return Op.Call(MtdoopsWrite(cpu, reason, text, panic: true));
+            yield break;
+        }
+        // For other cases, schedule work to write it "nicely": no kworker runs once the machine panics.
+        k.Milestone(cpu, "mtdoops: OOPS dump left to work_write (never runs after a panic)");
+    }
+
+    /// <summary>mtdoops_write(cxt, panic).</summary>
+    private IEnumerable<Op> MtdoopsWrite(CpuActor cpu, KmsgDumpReason reason, string text, bool panic)
+    {
+        var k = cpu.Machine.Kernel;
+        var page = _nextPage;
+        var record = Record(_nextCount, cpu.Runtime.Now, text);
+        if (panic && !_panicWrite)
+        {
+            yield return Op.Call(Printk.Vprintk(cpu, "mtdoops: Cannot write from panic without panic_write"));
+            _oopsBufBusy = false;
+            yield break;
+        }
+        _chip.ProgramFailed = false;
+        var target = _chip.BytesLanded + record.Length;
+        var offset = page * _recordSize;
+        _meant[page] = new Written(reason, cpu.Runtime.Now, record, OverUsedPage: !_flash.IsErased(offset, _recordSize), Old: false);
+        yield return Op.Call(NvramPort.Chunked(cpu, _mtd, offset, record, _chunk, _flash.ProgramNsPerByte,
+            (at, piece) => new MtdProgram(at, piece), n => _issued += n));
+        // mtd_panic_write() polls the chip until the program completes.
+        yield return Op.WaitFor(_chip.Status, () => _chip.BytesLanded >= target, VirtualTime.Second);
+        if (_chip.ProgramFailed || cpu.LastWaitTimedOut)
+            yield return Op.Call(Printk.Vprintk(cpu,
+                $"mtdoops: write failure at {offset} ({(cpu.LastWaitTimedOut ? 0 : _recordSize)} of {_recordSize} written), error -{Pstore.EIO}"));
+        k.Milestone(cpu, $"mtdoops: page {page} written (seq {_nextCount}, {Kmsg.Name(reason)}{(_meant[page]!.OverUsedPage ? ", over a used page" : "")})");
+        _used[page] = true;
+        IncCounter();
+        _oopsBufBusy = false;
+    }
+
+    /// <summary>
+    /// mtdoops_inc_counter(): the next page. If it is used, work_erase is scheduled, but no kworker
+    /// runs after a panic: a second panic-time write lands on the used page.
+    /// </summary>
+    private void IncCounter()
+    {
+        _nextPage = (_nextPage + 1) % _pages;
+        _nextCount = _nextCount + 1 == Free ? 0 : _nextCount + 1;
+    }
+
+    // mtdoops_erase_block() done: every page of the block is free again.
+    private void OnErased(int offset)
+    {
+        var first = offset / _flash.EraseSize * _flash.EraseSize / _recordSize;
+        for (var p = first; p < first + _flash.EraseSize / _recordSize && p < _pages; p++)
+        {
+            _used[p] = false;
+            if (_meant[p] is { Old: true }) _meant[p] = null;   // an earlier boot's record, erased as the driver meant
+            else if (_meant[p] is { } lost) _meant[p] = lost with { ErasedAfter = true };
+        }
+    }
+
+    private byte[] Record(uint seq, long atNs, string text)
+    {
+        var record = new byte[_recordSize];
+        Array.Fill(record, MtdFlash.Erased);
+        BinaryPrimitives.WriteUInt32LittleEndian(record, seq);
+        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), _current ? MagicV2 : MagicV1);
+        if (_current) BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(8), (Printk.EpochAtStart * VirtualTime.Second) + atNs);
+        var body = Encoding.ASCII.GetBytes(text);
+        body.AsSpan(0, Math.Min(body.Length, _recordSize - HeaderSize)).CopyTo(record.AsSpan(HeaderSize));
+        return record;
+    }
+
+    /// <summary>find_next_position() + mtdoops_inc_counter() on the flash as it is: (next page, next seq, needs an erase).</summary>
+    private (int Page, uint Count, bool Erase) FindNextPosition()
+    {
+        var maxPos = 0;
+        var maxCount = Free;
+        for (var page = 0; page < _pages; page++)
+        {
+            var (seq, magic) = Header(page);
+            _used[page] = !(seq == Free && magic == Free);
+            if (seq == Free || (magic != MagicV1 && magic != MagicV2)) continue;
+            if (maxCount == Free
+                || (seq < 0x40000000 && maxCount > 0xc0000000)
+                || (seq > maxCount && seq < 0xc0000000)
+                || (seq > maxCount && seq > 0xc0000000 && maxCount > 0x80000000))
+            {
+                maxCount = seq;
+                maxPos = page;
+            }
+        }
+        var (next, count) = maxCount == Free ? (_pages - 1, 0u) : (maxPos, maxCount);
+        next = (next + 1) % _pages;
+        count = count + 1 == Free ? 0 : count + 1;
+        return (next, count, _used[next]);
+    }
+
+    private (uint Seq, uint Magic) Header(int page)
+    {
+        var h = _flash.Read(page * _recordSize, 8);
+        return (BinaryPrimitives.ReadUInt32LittleEndian(h), BinaryPrimitives.ReadUInt32LittleEndian(h[4..]));
+    }
+
+    /// <summary>The next boot: every page with a valid header, compared with what was meant to be there.</summary>
+    public override IReadOnlyList<NvramRecord> ReadBack()
+    {
+        var records = new List<NvramRecord>();
+        for (var page = 0; page < _pages; page++)
+        {
+            var bytes = _flash.Read(page * _recordSize, _recordSize);
+            var (seq, magic) = Header(page);
+            var meant = _meant[page];
+            var valid = seq != Free && magic is MagicV1 or MagicV2;
+            if (!valid && meant is null) continue;
+            var matching = meant is null ? 0 : bytes.CommonPrefixLength(meant.Bytes);
+            var exact = meant is not null && matching == _recordSize;
+            var state = meant is null ? RecordState.Corrupt
+                : exact ? (meant.Old ? RecordState.Old : RecordState.Intact)
+                : meant.OverUsedPage ? RecordState.Corrupt : RecordState.Torn;
+            var body = bytes[Math.Min(HeaderSize, bytes.Length)..];
+            var end = body.IndexOf(MtdFlash.Erased);
+            var stamp = magic == MagicV2 ? Pstore.Timestamp(BinaryPrimitives.ReadInt64LittleEndian(bytes[8..]) - Printk.EpochAtStart * VirtualTime.Second) : "";
+            records.Add(new NvramRecord(
+                Name: $"mtdoops page {page}",
+                Dumper: Name,
+                Reason: meant?.Reason ?? KmsgDumpReason.Oops,
+                WrittenAtNs: meant?.AtNs ?? -1,
+                IntendedBytes: meant?.Bytes.Length ?? 0,
+                StoredBytes: matching,
+                Intact: state is RecordState.Intact or RecordState.Old,
+                Text: RecordText.Printable(end < 0 ? body : body[..end]),
+                State: state,
+                Timestamp: stamp,
+                Note: Describe(valid, seq, magic, meant)));
+        }
+        return records;
+    }
+
+    private static string Describe(bool valid, uint seq, uint magic, Written? meant)
+    {
+        if (meant?.ErasedAfter == true) return "erased by the boot's work_erase after the panic write: the record is gone";
+        if (seq == Free && magic == Free) return "the page reads erased (0xFF): nothing landed";
+        var how = meant?.OverUsedPage == true ? ", programmed over a used page (old AND new)" : "";
+        return valid ? $"seq {seq}, magic 0x{magic:x8}{how}" : $"bad header (seq 0x{seq:x8}, magic 0x{magic:x8}){how}: find_next_position() skips it";
+    }
+
+    public override StorageReport? Storage()
+    {
+        var (next, count, erase) = FindNextPosition();
+        return new StorageReport(Name, "mtd0", _issued, _chip.BytesLanded,
+            [erase ? $"mtdoops: page {next} is used: work_erase erases block {next * _recordSize / _flash.EraseSize} first"
+                   : $"mtdoops: ready {next}, {count} (no erase)"]);
+    }
+}

@@ -1,0 +1,80 @@
+using ActorCrash.Config;
+
+namespace ActorCrash.Actors.Kernel.Dumpers;
+
+/// <summary>
+/// An unaudited module's kmsg dumper, scripted so a scenario can model the drivers the 2011 thread
+/// worried about: one that hangs, takes a lock, spins, needs an interrupt or a workqueue, sleeps,
+/// writes slowly, fails, or resets the machine. It has no storage of its own.
+/// </summary>
+public sealed class ThirdParty(ThirdPartyParams p) : KmsgDumper("thirdparty")
+{
+    public override IReadOnlyList<string> BootMessages => [$"thirdparty: registered kmsg dumper ({p.Behaviour})"];
+
+    public override void Reset() { }
+
+    public override IReadOnlyList<NvramRecord> ReadBack() => [];
+
+    public override IEnumerable<Op> Dump(CpuActor cpu, KmsgDumpReason reason, int logEnd)
+    {
+        var k = cpu.Machine.Kernel;
+        k.Milestone(cpu, $"thirdparty: dump({Kmsg.Name(reason)}): {p.Behaviour}");
+        switch (p.Behaviour)
+        {
+            case "hang":
+                yield return Op.SpinForever("thirdparty dumper: hung");
+                break;
+            case "take-lock":
+            {
+                // spin_lock_irqsave(): a lock whose holder was stopped is never released.
+                var l = k.Lock(p.Lock!);
+                var flags = cpu.LocalIrqSave();
+                yield return Op.SpinLock(l);
+                yield return ForAWhile("thirdparty dumper: holding " + l.Name);
+                cpu.Unlock(l);
+                cpu.LocalIrqRestore(flags);
+                break;
+            }
+            case "spin-irqs-off" or "spin-irqs-on":
+            {
+                var flags = cpu.Apic.InterruptsEnabled;
+                if (p.Behaviour == "spin-irqs-off") cpu.LocalIrqDisable();
+                else cpu.LocalIrqEnable();
+                yield return ForAWhile($"thirdparty dumper: spinning ({p.Behaviour})");
+                cpu.LocalIrqRestore(flags);
+                break;
+            }
+            case "need-irq":
+                yield return NeedsInterrupts(cpu, "thirdparty dumper: waiting for its device's interrupt with interrupts off");
+                break;
+            case "sleep":
+                // msleep() in atomic context: nothing else can run, and only the timer interrupt ends it.
+                yield return Op.Call(Printk.Vprintk(cpu, $"BUG: scheduling while atomic: swapper/{cpu.Id}/0/0x00000002"));
+                yield return NeedsInterrupts(cpu, "thirdparty dumper: sleeping with interrupts off (no timer tick wakes it)");
+                break;
+            case "need-workqueue":
+                // schedule_work() + flush_work(): some other online CPU must run the kworker.
+                if (cpu.Machine.Cpus.Any(c => c.Id != cpu.Id && k.Online[c.Id] && c.Fate is CpuFate.Running or CpuFate.Idle))
+                    yield return Op.Delay(p.TimeNs);
+                else
+                    yield return Op.SpinForever("thirdparty dumper: flush_work() with no CPU left to run the kworker");
+                break;
+            case "slow-write":
+                yield return ForAWhile("thirdparty dumper: writing");
+                break;
+            case "fail":
+                yield return Op.Call(Printk.Vprintk(cpu, $"thirdparty: dump failed, error -{Pstore.EIO}"));
+                break;
+            case "reboot":
+                // A driver that "helpfully" resets the board from its dump callback.
+                cpu.SendToDevice(cpu.Machine.Firmware, new EmergencyRestart(cpu.Id));
+                yield return Op.Delay(p.TimeNs);
+                break;
+        }
+    }
+
+    private Op ForAWhile(string what) => p.TimeNs > 0 ? Op.Delay(p.TimeNs) : Op.SpinForever(what);
+
+    private Op NeedsInterrupts(CpuActor cpu, string forever) =>
+        cpu.Apic.InterruptsEnabled ? Op.Delay(p.TimeNs) : Op.SpinForever(forever);
+}

@@ -1,0 +1,111 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using ActorCrash.Actors.Exploration;
+using ActorCrash.Config;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ActorCrash.Cli.Commands;
+
+public sealed class BenchExploreSettings : CommandSettings
+{
+    [CommandOption("--cpus <LIST>")]
+    [Description("CPU counts of the default scenario to measure. Default: 4,8,64.")]
+    public string Cpus { get; init; } = "4,8,64";
+
+    [CommandOption("--strategies <LIST>")]
+    [Description("Strategies to measure. Default: random,pct.")]
+    public string Strategies { get; init; } = "random,pct";
+
+    [CommandOption("--repeats <N>")]
+    [Description("Measurements per configuration; the median is reported. Default: 5.")]
+    public int Repeats { get; init; } = 5;
+
+    [CommandOption("--seconds <S>")]
+    [Description("Wall time of one measurement (and at least 1 s of JIT warm-up). Default: 1.")]
+    public double Seconds { get; init; } = 1;
+
+    [CommandOption("--find-budget <N>")]
+    [Description("Runs allowed to find each race scenario's bug. Default: 200000.")]
+    public long FindBudget { get; init; } = 200_000;
+
+    [CommandOption("--find-seeds <N>")]
+    [Description("Base seeds per race scenario and strategy; the median runs-to-find is reported. Default: 5.")]
+    public int FindSeeds { get; init; } = 5;
+
+    public override ValidationResult Validate()
+    {
+        if (Repeats < 1 || FindSeeds < 1) return ValidationResult.Error("--repeats and --find-seeds must be at least 1");
+        if (Seconds <= 0) return ValidationResult.Error("--seconds must be positive");
+        if (!Cpus.Split(',').All(c => int.TryParse(c, out var n) && n is >= 2 and <= 4096))
+            return ValidationResult.Error("--cpus takes CPU counts from 2 to 4096, comma-separated");
+        if (Strategies.Split(',').FirstOrDefault(s => !Actors.Exploration.Strategies.Names.Contains(s)) is { } bad)
+            return ValidationResult.Error($"--strategies: unknown strategy \"{bad}\"");
+        return ValidationResult.Success();
+    }
+}
+
+/// <summary>
+/// `actorcrash bench-explore`: the explore loop's runs/s per strategy and CPU count on the default
+/// scenario (checking no-hang on every run, median of several measurements after a ≥ 1 s warm-up),
+/// then how many runs each strategy needs to find the bug of each race scenario.
+/// </summary>
+public sealed class BenchExploreCommand : Command<BenchExploreSettings>
+{
+    /// <summary>The race scenarios of issue 5 and the property each one's bug breaks.</summary>
+    public static readonly (string Scenario, string Property)[] Races =
+    [
+        ("race-two-panics", PropertyNames.NoHang),
+        ("race-logbuf-wedge", PropertyNames.NoLockHeldByStopped),
+        ("race-dumper-blocks-kdump", PropertyNames.Vmcore),
+    ];
+
+    public override int Execute(CommandContext context, BenchExploreSettings settings, CancellationToken cancellation)
+    {
+        var baseSpec = ScenarioLoader.Default();
+        var noHang = Properties.For([PropertyNames.NoHang]);
+        foreach (var strategy in settings.Strategies.Split(','))
+            foreach (var n in settings.Cpus.Split(',').Select(int.Parse))
+            {
+                var explorer = new Explorer(BenchCommand.WithCpus(baseSpec, n), strategy, noHang);
+                var (median, min, max) = Measure(explorer, settings.Repeats, settings.Seconds);
+                Console.WriteLine($"strategy={strategy} cpus={n} runs_per_s={median:F0} (min {min:F0}, max {max:F0}, median of {settings.Repeats})");
+            }
+        foreach (var (scenario, property) in Races)
+            foreach (var strategy in settings.Strategies.Split(',').Append("portfolio").Distinct())
+            {
+                var spec = ScenarioLoader.BuiltIn(scenario);
+                var runs = new List<long>();
+                for (var s = 0; s < settings.FindSeeds; s++)
+                {
+                    var explorer = new Explorer(spec, strategy, Properties.For([property]));
+                    var report = explorer.Explore((ulong)s * 1_000_003 + 1, r => r < settings.FindBudget);
+                    runs.Add(report.Violations.Count > 0 ? report.Runs : -1);
+                }
+                var found = runs.Where(r => r > 0).Order().ToList();
+                var median = found.Count > settings.FindSeeds / 2 ? $"{runs.Select(r => r < 0 ? long.MaxValue : r).Order().ElementAt(settings.FindSeeds / 2)}" : "not found";
+                Console.WriteLine($"find scenario={scenario} property={property} strategy={strategy} median_runs={median} " +
+                    $"found={found.Count}/{settings.FindSeeds} runs=[{string.Join(",", runs.Select(r => r < 0 ? $">{settings.FindBudget}" : $"{r}"))}]");
+            }
+        return (int)ExitCode.Ok;
+    }
+
+    private static (double Median, double Min, double Max) Measure(Explorer explorer, int repeats, double seconds)
+    {
+        ulong seed = 1;
+        var warm = Stopwatch.StartNew();
+        var report = new ExploreReport();
+        while (warm.Elapsed.TotalSeconds < Math.Max(1, seconds))
+            explorer.Explore(seed, r => (r & 1023) != 0 || warm.Elapsed.TotalSeconds < Math.Max(1, seconds), keepGoing: true, report: report);
+        var samples = new List<double>();
+        for (var i = 0; i < repeats; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            var start = report.Runs;
+            explorer.Explore(seed, r => (r & 1023) != 0 || sw.Elapsed.TotalSeconds < seconds, keepGoing: true, report: report);
+            samples.Add((report.Runs - start) / sw.Elapsed.TotalSeconds);
+        }
+        samples.Sort();
+        return (samples[samples.Count / 2], samples[0], samples[^1]);
+    }
+}

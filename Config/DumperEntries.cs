@@ -1,0 +1,128 @@
+namespace ActorCrash.Config;
+
+/// <summary>Reads each dumper type's section: <c>machine.ramoops</c> (+ <c>machine.pstore</c>), <c>machine.mtdoops</c> (+ <c>machine.mtd</c>), <c>machine.thirdparty</c>.</summary>
+internal static class DumperEntries
+{
+    private const long MtdoopsMaxMtdSize = 8 * 1024 * 1024;  // MTDOOPS_MAX_MTD_SIZE
+
+    public static DumperSpec ReadRamoops(FieldReader r, NvramSpec nvram, string design)
+    {
+        var recordSize = r.Size(r["machine.ramoops.record_size"], min: 4096);
+        var memSize = r.Size(r["machine.ramoops.mem_size"], recordSize, nvram.SizeBytes,
+            " (from machine.ramoops.record_size to machine.nvram.size)");
+        var dumpOops = r.Bool(r["machine.ramoops.dump_oops"]);
+        var era = r.Word(r["machine.ramoops.era"], DumperTypes.RamoopsEras);
+        if (era == "2.6.38" || (era == "auto" && DumperTypes.Is2011Design(design)))
+            return new DumperSpec(DumperTypes.Ramoops, recordSize, memSize, dumpOops);
+
+        var consoleSize = r.Size(r["machine.ramoops.console_size"], 0, nvram.SizeBytes);
+        var pmsgSize = r.Size(r["machine.ramoops.pmsg_size"], 0, nvram.SizeBytes);
+        if (memSize < recordSize + consoleSize + pmsgSize)
+            throw r.Error("machine.ramoops.mem_size", "mem_size >= record_size + console_size + pmsg_size",
+                $"ramoops.mem_size ({memSize}) must hold one record_size ({recordSize}) dmesg record plus console_size ({consoleSize}) and pmsg_size ({pmsgSize})");
+        var ecc = r.Int(r["machine.ramoops.ecc"], 0, 64, " (parity bytes per 128-byte block; 1 means 16)");
+        if (ecc == 1) ecc = 16;
+        if (ecc % 2 != 0)
+            throw r.Error("machine.ramoops.ecc", "0, 1 or an even number of parity bytes", $"expected 0, 1 or an even number of parity bytes up to 64, got {ecc}");
+        var pmsg = r.List(r["machine.ramoops.pmsg"], "a list of strings such as [\"Testing pstore: uuid=...\"]").Select(r.Text).ToArray();
+        if (pmsg.Length > 0 && pmsgSize == 0)
+            throw r.Error("machine.ramoops.pmsg", "pmsg_size > 0", "there is no /dev/pmsg0 to write to: ramoops.pmsg_size is 0");
+        return new DumperSpec(DumperTypes.Ramoops, recordSize, memSize, dumpOops, new PstoreRamParams(
+            consoleSize, pmsgSize,
+            r.Int(r["machine.ramoops.max_reason"], -1, 5, " (-1: from dump_oops; 1 PANIC, 2 OOPS, 3 EMERG, 4 SHUTDOWN, 5 MAX)"),
+            ecc,
+            r.Size(r["machine.pstore.kmsg_bytes"], 1),
+            pmsg));
+    }
+
+    public static DumperSpec ReadMtdoops(FieldReader r, string design)
+    {
+        var size = r.Size(r["machine.mtd.size"], 1, MtdoopsMaxMtdSize, " (mtdoops takes partitions of at most 8 MiB)");
+        var eraseSize = r.Size(r["machine.mtd.erasesize"], 4096, size);
+        if (size % eraseSize != 0)
+            throw r.Error("machine.mtd.size", "a multiple of machine.mtd.erasesize", $"machine.mtd.size ({size}) is not a whole number of {eraseSize}-byte erase blocks");
+        if (size / eraseSize < 2)
+            throw r.Error("machine.mtd.size", "at least 2 erase blocks", $"mtdoops needs a partition of at least 2 erase blocks, got {size / eraseSize}");
+        var recordSize = r.Size(r["machine.mtdoops.record_size"], 4096, eraseSize, " (at most machine.mtd.erasesize)");
+        if (recordSize % 4096 != 0)
+            throw r.Error("machine.mtdoops.record_size", "a multiple of 4096", $"mtdoops.record_size must be a multiple of 4096, got {recordSize}");
+        var era = r.Word(r["machine.mtdoops.era"], DumperTypes.MtdoopsEras);
+        var pages = (int)(size / recordSize);
+        return new DumperSpec(DumperTypes.Mtdoops, recordSize, size, r.Bool(r["machine.mtdoops.dump_oops"]), new MtdoopsParams(
+            Current: era == "current" || (era == "auto" && !DumperTypes.Is2011Design(design)),
+            PanicWrite: r.Bool(r["machine.mtdoops.panic_write"]),
+            EraseSize: eraseSize,
+            WriteNsPerByte: r.Long(r["machine.mtd.write-ns-per-byte"], 0),
+            EraseNs: r.Duration(r["machine.mtd.erase-time"]),
+            PriorRecords: r.Int(r["machine.mtdoops.prior-records"], 0, pages, $" (the partition holds {pages} records)"),
+            Chunk: r.Int(r["machine.mtd.chunk"], 1, int.MaxValue)));
+    }
+
+    public static DumperSpec ReadEfiPstore(FieldReader r, Field entry, IReadOnlyList<DumperSpec> before)
+    {
+        // pstore takes one backend: a second pstore_register() is refused.
+        if (before.Any(d => d.Params is PstoreRamParams))
+            throw r.Error(entry.Key, "one pstore backend", "ramoops (era pstore) is already the pstore backend: the kernel would ignore efi-pstore");
+        var varSize = r.Size(r["machine.efi.var-size"], 64, 65536);
+        return new DumperSpec(DumperTypes.EfiPstore, varSize, r.Size(r["machine.efi.store-size"], varSize), true, new EfiPstoreParams(
+            r.Size(r["machine.efi.store-size"], varSize),
+            r.Duration(r["machine.efi.call-time"]),
+            r.Long(r["machine.efi.write-ns-per-byte"], 0),
+            r.Size(r["machine.pstore.kmsg_bytes"], 1)));
+    }
+
+    public static DumperSpec ReadNvramConsole(FieldReader r, NvramSpec nvram)
+    {
+        // Its ring follows ramoops' region whether or not ramoops is listed, so the two never overlap.
+        var offset = r.Size(r["machine.ramoops.mem_size"], 0);
+        var size = r.Size(r["machine.nvram-console.size"], 4096, Math.Max(4096, nvram.SizeBytes - offset),
+            $" (machine.nvram.size {nvram.SizeBytes} minus ramoops.mem_size {offset})");
+        if (offset + size > nvram.SizeBytes)
+            throw r.Error("machine.nvram-console.size", "room after ramoops.mem_size",
+                $"machine.nvram.size ({nvram.SizeBytes}) has no room for the {size}-byte NVRAM console after ramoops.mem_size ({offset})");
+        return new DumperSpec(DumperTypes.NvramConsole, 0, size, false, new NvramConsoleParams(offset, size));
+    }
+
+    public static DumperSpec ReadThirdParty(FieldReader r)
+    {
+        var behaviour = r.Word(r["machine.thirdparty.behaviour"], ThirdPartyBehaviours.Names);
+        var lockField = r["machine.thirdparty.lock"];
+        var lockName = r.Text(lockField);
+        string? l = null;
+        if (behaviour == "take-lock")
+            l = r.Word(lockField, KernelLocks.Names);
+        else if (lockName.Length > 0)
+            throw r.NotApplicable(lockField, "behaviour = take-lock", $"behaviour = {behaviour}");
+        return new DumperSpec(DumperTypes.ThirdParty, 0, 0, true, new ThirdPartyParams(behaviour, l, r.Duration(r["machine.thirdparty.time"])));
+    }
+
+    public static IReadOnlyList<FaultSpec> ReadFaults(FieldReader r, NvramSpec nvram)
+    {
+        var faults = new List<FaultSpec>();
+        foreach (var entry in r.List(r["machine.faults"], "a list of faults such as [{ at = 1s, fault = bit-flip, offset = 20, bytes = 3 }]"))
+        {
+            var at = r.Duration(r.Child(entry, "at"));
+            var kind = r.Word(r.Child(entry, "fault"), FaultKinds.Names);
+            var offsetField = r.Child(entry, "offset");
+            var bytesField = r.Child(entry, "bytes");
+            if (kind == FaultKinds.SlowWrite)
+            {
+                if (offsetField.IsSet) throw r.NotApplicable(offsetField, "bit-flip", kind);
+                faults.Add(new FaultSpec(at, kind, 0, r.Int(bytesField, 2, 1_000_000, " (the slowdown factor)")));
+                continue;
+            }
+            if (kind != FaultKinds.BitFlip)
+            {
+                if (offsetField.IsSet) throw r.NotApplicable(offsetField, "bit-flip", kind);
+                if (bytesField.IsSet) throw r.NotApplicable(bytesField, "bit-flip and slow-write", kind);
+                faults.Add(new FaultSpec(at, kind, 0, 0));
+                continue;
+            }
+            var size = (int)nvram.SizeBytes;
+            var offset = r.Int(offsetField, 0, size - 1, $" (machine.nvram.size = {size})");
+            var bytes = bytesField.IsSet ? r.Int(bytesField, 1, size - offset, " (within machine.nvram.size)") : 1;
+            faults.Add(new FaultSpec(at, kind, offset, bytes));
+        }
+        return [.. faults.OrderBy(f => f.AtNs)];
+    }
+}

@@ -1,0 +1,68 @@
+using ActorCrash.Config;
+using Xunit;
+
+namespace ActorCrash.Tests.Dumpers;
+
+/// <summary>The dumper parameters in a scenario: defaults, eras, and the loader's errors (file, line, key).</summary>
+public class DumperConfigTests
+{
+    private const string Source = "scenarios/x.hocon";
+    private const string Panic = "triggers = [{ at = 0ms, cpu = 0, event = panic }]\n";
+
+    private static ScenarioSpec Load(string hocon) => ScenarioLoader.LoadText(Panic + hocon, Source);
+
+    private static void Fails(string hocon, int line, string key, string messagePart)
+    {
+        var e = Assert.Throws<ScenarioException>(() => Load(hocon));
+        Assert.Equal((Source, line, key), (e.Source, e.Line, e.Key));
+        Assert.Contains(messagePart, e.Message);
+    }
+
+    [Fact]
+    public void Era_auto_follows_the_design_and_pstore_reads_the_pstore_parameters()
+    {
+        Assert.Null(Load("").Machine.Dumpers[0].Params);   // linux-2.6.38 → the 2.6.38 driver
+
+        Assert.IsType<PstoreRamParams>(Load("design = \"linux-6.x\"").Machine.Dumpers[0].Params);   // later designs → pstore
+        Assert.Null(Load("design = \"eric-2011\"").Machine.Dumpers[0].Params);
+
+        var spec = Load("machine.ramoops { era = pstore, console_size = 8K, pmsg_size = 2K, max_reason = 2, ecc = 1 }\nmachine.pstore.kmsg_bytes = 4K\nmachine.ramoops.pmsg = [\"hello\"]");
+        var p = Assert.IsType<PstoreRamParams>(spec.Machine.Dumpers[0].Params);
+        Assert.Equal((8192L, 2048L, 2, 16, 4096L), (p.ConsoleSize, p.PmsgSize, p.MaxReason, p.Ecc, p.KmsgBytes));
+        Assert.Equal(["hello"], p.Pmsg);
+    }
+
+    [Fact]
+    public void Mtdoops_and_thirdparty_read_their_sections()
+    {
+        var spec = Load("machine { dumpers = [mtdoops, thirdparty]\n mtdoops { era = current, panic_write = off, prior-records = 3 }\n thirdparty { behaviour = take-lock, lock = logbuf_lock, time = 5ms } }");
+
+        var mtd = spec.Machine.Dumpers[0];
+        Assert.Equal(("mtdoops", 4096L, 131072L), (mtd.Type, mtd.RecordSize, mtd.MemSize));
+        var m = Assert.IsType<MtdoopsParams>(mtd.Params);
+        Assert.Equal((true, false, 3, 65536L), (m.Current, m.PanicWrite, m.PriorRecords, m.EraseSize));
+        Assert.Equal(new ThirdPartyParams("take-lock", "logbuf_lock", 5_000_000), spec.Machine.Dumpers[1].Params);
+    }
+
+    // Each row: the scenario's lines after the trigger (line 1), then the line, key and part of the message the loader must give.
+    [Theory]
+    [InlineData("machine.ramoops.era = pstor", 2, "machine.ramoops.era", "did you mean")]
+    [InlineData("machine.ramoops { era = pstore\n max_reason = 7 }", 3, "machine.ramoops.max_reason", "from -1 to 5")]
+    [InlineData("machine.ramoops { era = pstore\n ecc = 3 }", 3, "machine.ramoops.ecc", "even number")]
+    [InlineData("machine.ramoops { era = pstore\n mem_size = 8K\n console_size = 8K }", 3, "machine.ramoops.mem_size", "must hold one record_size")]
+    [InlineData("machine.ramoops { era = pstore\n pmsg_size = 0\n pmsg = [\"x\"] }", 4, "machine.ramoops.pmsg", "no /dev/pmsg0")]
+    [InlineData("machine { dumpers = [mtdoops]\n mtdoops.record_size = 6000 }", 3, "machine.mtdoops.record_size", "multiple of 4096")]
+    [InlineData("machine { dumpers = [mtdoops]\n mtd { size = 64K, erasesize = 64K } }", 3, "machine.mtd.size", "at least 2 erase blocks")]
+    [InlineData("machine { dumpers = [mtdoops]\n mtd.size = 16M }", 3, "machine.mtd.size", "at most 8 MiB")]
+    [InlineData("machine { dumpers = [mtdoops]\n mtdoops.record_size = 128K }", 3, "machine.mtdoops.record_size", "at most machine.mtd.erasesize")]
+    [InlineData("machine { dumpers = [mtdoops]\n mtdoops.prior-records = 33 }", 3, "machine.mtdoops.prior-records", "holds 32 records")]
+    [InlineData("machine { dumpers = [thirdparty]\n thirdparty.behaviour = explode }", 3, "machine.thirdparty.behaviour", "one of hang")]
+    [InlineData("machine { dumpers = [thirdparty]\n thirdparty { behaviour = hang, lock = logbuf_lock } }", 3, "machine.thirdparty.lock", "applies only to behaviour = take-lock")]
+    [InlineData("machine { dumpers = [thirdparty]\n thirdparty { behaviour = take-lock, lock = no_such_lock } }", 3, "machine.thirdparty.lock", "one of")]
+    [InlineData("machine.faults = [{ at = 1s, fault = bit-flip, offset = 70000 }]", 2, "machine.faults[0].offset", "machine.nvram.size")]
+    [InlineData("machine.faults = [{ at = 1s, fault = write-error, bytes = 2 }]", 2, "machine.faults[0].bytes", "applies only to bit-flip and slow-write")]
+    [InlineData("machine.faults = [{ at = 1s, fault = melt }]", 2, "machine.faults[0].fault", "one of bit-flip, write-error, slow-write")]
+    [InlineData("machine { dumpers = [ramoops, efi-pstore]\n ramoops.era = pstore }", 2, "machine.dumpers[1]", "already the pstore backend")]
+    public void Bad_dumper_values_name_their_key_and_line(string hocon, int line, string key, string messagePart) =>
+        Fails(hocon, line, key, messagePart);
+}
