@@ -156,7 +156,8 @@ public static class X86v6
         var k = cpu.Machine.Kernel;
         k.RequestBacktraces(cpu.Id);
         if (k.BacktracePending == 0) yield break;
-        yield return Op.Call(Printk.Vprintk(cpu, $"Sending NMI from CPU {cpu.Id} to CPUs {k.BacktracePending} others:"));
+        var targets = string.Join(",", Enumerable.Range(0, k.CpuCount).Where(c => k.BacktraceMask[c]));
+        yield return Op.Call(Printk.Vprintk(cpu, $"Sending NMI from CPU {cpu.Id} to CPUs {targets}:"));
         for (var c = 0; c < k.CpuCount; c++)
             if (k.BacktraceMask[c]) X86.SendNmiTo(cpu, c);
         yield return Op.WaitFor(k.BacktraceMaskChanged, () => k.BacktracePending == 0, BacktraceWaitNs);

@@ -63,8 +63,7 @@ public sealed class CompareCommand : Command<CompareSettings>
 {
     public override int Execute(CommandContext context, CompareSettings settings, CancellationToken cancellation)
     {
-        var scenario = Scenarios.Load(settings.Scenario);
-        var report = DesignComparison.Run(scenario, settings.SeedRange, settings.DesignList);
+        var report = DesignComparison.Run(settings.Scenario, settings.SeedRange, settings.DesignList);
         if (settings.Json) Console.Out.WriteLine(JsonOutput.Serialize(report));
         else if (settings.Csv) WriteCsv(report, Console.Out);
         else WriteTable(report, Console.Out);

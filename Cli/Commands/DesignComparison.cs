@@ -51,12 +51,15 @@ public sealed record ComparisonReport(string Scenario, string Source, string See
 /// </summary>
 public static class DesignComparison
 {
-    public static ComparisonReport Run(ScenarioSpec scenario, SeedRange seeds, IReadOnlyList<PanicDesign> designs)
+    /// <param name="path">The scenario file; null for the built-in default. It is read as each design would read it, never under its own design alone.</param>
+    public static ComparisonReport Run(string? path, SeedRange seeds, IReadOnlyList<PanicDesign> designs)
     {
-        var text = ScenarioText(scenario);
-        var specs = designs.Select(d => ScenarioLoader.LoadText(WithDesign(text, d.Name), scenario.Source)).ToArray();
+        var (text, source) = path is null
+            ? (BuiltInText(ScenarioLoader.DefaultName), $"built-in:{ScenarioLoader.DefaultName}")
+            : (FileText(path), path);
+        var specs = designs.Select(d => ScenarioLoader.LoadText(WithDesign(text, d.Name), source)).ToArray();
         var rows = designs.Select((d, i) => RunDesign(specs[i], d, seeds)).ToArray();
-        return new ComparisonReport(scenario.Name, scenario.Source, seeds.ToString(), rows);
+        return new ComparisonReport(specs[0].Name, source, seeds.ToString(), rows);
     }
 
     /// <summary>The scenario with its <c>design</c> key replaced (a later key wins in HOCON).</summary>
@@ -93,12 +96,23 @@ public static class DesignComparison
         return false;
     }
 
-    /// <summary>The scenario's HOCON: its file, or the built-in resource it was loaded from.</summary>
-    private static string ScenarioText(ScenarioSpec scenario)
+    private static string FileText(string path)
     {
-        const string builtIn = "built-in:";
-        if (!scenario.Source.StartsWith(builtIn, StringComparison.Ordinal)) return File.ReadAllText(scenario.Source);
-        var resource = $"scenarios/{scenario.Source[builtIn.Length..]}.hocon";
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            ScenarioLoader.LoadFile(path);  // says what is wrong with the file, as `run` would
+            throw;
+        }
+    }
+
+    /// <summary>A built-in scenario's HOCON, as the Config assembly embeds it.</summary>
+    private static string BuiltInText(string name)
+    {
+        var resource = $"scenarios/{name}.hocon";
         using var stream = typeof(ScenarioLoader).Assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"resource {resource} is missing");
         using var reader = new StreamReader(stream);

@@ -139,7 +139,7 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
         var state = image.State;
         var note = stored.Length == 0 ? $"zone empty on the next boot: no pstore file; {image.BootLog}".TrimEnd(' ', ';') : image.EccNotice;
         files.Add(new NvramRecord(
-            Name: image.Zone.Label,
+            Name: stored.Length > 0 ? image.Zone.Label : $"({image.Zone.Label})",   // no data, no pstore file
             Dumper: Name,
             Reason: meta?.Reason ?? KmsgDumpReason.Panic,
             WrittenAtNs: meta?.AtNs ?? -1,

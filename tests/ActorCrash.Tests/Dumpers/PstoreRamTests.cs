@@ -8,8 +8,8 @@ namespace ActorCrash.Tests.Dumpers;
 public class PstoreRamTests
 {
     // Two CPUs, no crash kernel, ramoops in the pstore era; `machine` adds to the machine section.
-    private static string Scenario(string machine = "", string cmdline = "panic=2", string cpus = "") =>
-        DumperRuns.Scenario("ramoops { era = pstore }\n" + machine, cmdline, cpus);
+    private static string Scenario(string machine = "", string cmdline = "panic=2", string cpus = "", string triggers = DumperRuns.PanicCpu0) =>
+        DumperRuns.Scenario("ramoops { era = pstore }\n" + machine, cmdline, cpus, triggers);
 
     [Fact]
     public void A_panic_dump_is_one_record_with_the_ramoops_and_pstore_headers()
@@ -38,6 +38,24 @@ public class PstoreRamTests
         Assert.DoesNotContain(r.Nvram, f => f.Name.StartsWith("dmesg-", StringComparison.Ordinal));
         Assert.Equal(Outcome.Rebooted, r.Outcome);   // the trylock keeps the panic going
         Assert.NotNull(r.File("console-ramoops-0"));  // the console zone does not need buf_lock
+    }
+
+    [Fact]
+    public void A_second_cpu_panicking_in_nmi_during_the_first_dump_skips_its_record_and_the_first_reads_back_intact()
+    {
+        // CPU 0 dumps from 38 ms to 113 ms (100 us a byte); CPU 1's NMI watchdog panics at 50 ms and
+        // reaches pstore_dump while CPU 0 holds buf_lock: in NMI it may only trylock.
+        var r = DumperRuns.Run(Scenario("""
+            nvram { write-ns-per-byte = 100000, chunk = 64 }
+            ramoops { console_size = 0, pmsg_size = 0 }
+            """, cmdline: "panic=10 nmi_watchdog=panic",
+            triggers: DumperRuns.PanicCpu0 + ", { at = 50ms, cpu = 1, event = nmi-watchdog }"));
+
+        Assert.Contains(r.Milestones, m => m.Cpu == 1 && m.What == "pstore: dump skipped in NMI path because of concurrent dump");
+        Assert.True(r.Printed("pstore: dump skipped in NMI path because of concurrent dump"));
+        var dmesg = Assert.Single(r.Nvram);
+        Assert.Equal(("dmesg-ramoops-0", RecordState.Intact), (dmesg.Name, dmesg.State));
+        Assert.DoesNotContain("Watchdog detected hard LOCKUP", dmesg.Text);   // CPU 0's dump, not CPU 1's
     }
 
     [Fact]
@@ -131,8 +149,9 @@ public class PstoreRamTests
     {
         var r = DumperRuns.Run(Scenario("faults = [ { at = 1s, fault = bit-flip, offset = 0, bytes = 1 } ]"));
 
-        var dmesg = r.File("dmesg-ramoops-0")!;
-        Assert.Equal(0, dmesg.StoredBytes);
+        Assert.Null(r.File("dmesg-ramoops-0"));   // the next boot resets the zone: no pstore file
+        var dmesg = r.File("(dmesg-ramoops-0)")!;
+        Assert.Equal((RecordState.Lost, 0), (dmesg.State, dmesg.StoredBytes));
         Assert.Contains("no valid data in buffer", dmesg.Note);
     }
 
@@ -145,7 +164,7 @@ public class PstoreRamTests
         Assert.Equal(0, storage.BytesLanded);
         Assert.Equal(storage.BytesIssued, storage.BytesLost);
         Assert.Contains(storage.NextBootLog, l => l.Contains("bytes rejected by a write error", StringComparison.Ordinal));
-        Assert.Equal(0, r.File("dmesg-ramoops-0")!.StoredBytes);   // the zone is as the boot left it: empty
+        Assert.Equal(RecordState.Lost, r.File("(dmesg-ramoops-0)")!.State);   // the zone is as the boot left it: empty, no file
     }
 
     [Fact]
