@@ -95,15 +95,20 @@ public static class Properties
     private static string? LogSaved(RunView r)
     {
         if (r.Machine.Kernel.DumpList.Count == 0) return "no kmsg dumper is registered";
-        foreach (var rec in r.Nvram)
-            if (rec.Intact) return null;
-        return r.Nvram.Count == 0 ? "no record was written" : $"{r.Nvram.Count} record(s), none intact";
+        var dumps = r.Nvram.Where(IsKernelLogDump).ToArray();
+        if (dumps.Any(rec => rec.State is RecordState.Intact or RecordState.EccCorrected)) return null;
+        return dumps.Length == 0 ? "no dump of the kernel log was written" : $"{dumps.Length} dump record(s), none intact";
     }
+
+    /// <summary>A kmsg dump of this run (not a pstore console or pmsg zone, not an earlier boot's record).</summary>
+    private static bool IsKernelLogDump(NvramRecord rec) =>
+        rec.State != RecordState.Old && !rec.Name.StartsWith("console-", StringComparison.Ordinal) && !rec.Name.StartsWith("pmsg-", StringComparison.Ordinal);
 
     private static string? NvramNotTorn(RunView r)
     {
         foreach (var rec in r.Nvram)
-            if (!rec.Intact) return $"{rec.Name} torn: {rec.StoredBytes} of {rec.IntendedBytes} bytes as meant";
+            if (rec.State is RecordState.Torn or RecordState.Corrupt or RecordState.Uncorrectable)
+                return $"{rec.Name} {rec.State.ToString().ToLowerInvariant()}: {rec.StoredBytes} of {rec.IntendedBytes} bytes as meant";
         return null;
     }
 
