@@ -157,7 +157,13 @@ public sealed record WatchdogExpired : Message
     public static readonly WatchdogExpired Instance = new();
 }
 
-/// <summary>The reset line: a warm reset ends the run (persistent RAM keeps its contents).</summary>
+/// <summary>Harness → firmware: the machine loses power.</summary>
+public sealed record PowerLoss : Message
+{
+    public static readonly PowerLoss Instance = new();
+}
+
+/// <summary>The reset line: a warm reset ends the run (persistent RAM keeps its contents); power loss wipes RAM that is not backed.</summary>
 public sealed class FirmwareActor(Machine machine) : EmulatedActor("firmware")
 {
     public string? ResetCause { get; private set; }
@@ -174,6 +180,11 @@ public sealed class FirmwareActor(Machine machine) : EmulatedActor("firmware")
                 break;
             case WatchdogExpired:
                 ResetCause = "hardware watchdog";
+                break;
+            case PowerLoss:
+                var backed = machine.Spec.Machine.Nvram.BatteryBacked;
+                ResetCause = backed ? "power loss (battery-backed RAM kept)" : "power loss (RAM contents lost)";
+                machine.NvramDevice.PowerLoss(backed);
                 break;
             default:
                 return;

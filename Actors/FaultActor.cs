@@ -31,6 +31,13 @@ public sealed class FaultActor(Machine machine, Nvram nvram, IReadOnlyList<Fault
                 nvram.RejectStores = true;
                 machine.Note(-1, "fault: nvram rejects every store from now on");
                 break;
+            case FaultKinds.PartialWrite:
+                nvram.PartialNextStore = f.Bytes;
+                machine.Note(-1, $"fault: the next nvram store lands only its first {f.Bytes} byte(s)");
+                break;
+            case FaultKinds.PowerLoss:
+                Runtime.Send(Self, machine.Firmware, PowerLoss.Instance);
+                break;
         }
     }
 

@@ -58,6 +58,7 @@ public sealed class Machine
     public IReadOnlyList<CpuActor> Cpus => _cpus;
     public ActorId InterruptController { get; }
     public ActorId Nvram { get; }
+    public Nvram NvramDevice => _nvram;
     public ActorId CrashKernel { get; }
     public ActorId Firmware { get; }
     public ActorId Harness { get; }

@@ -105,16 +105,18 @@ internal static class DumperEntries
             var kind = r.Word(r.Child(entry, "fault"), FaultKinds.Names);
             var offsetField = r.Child(entry, "offset");
             var bytesField = r.Child(entry, "bytes");
-            if (kind == FaultKinds.SlowWrite)
+            if (kind is FaultKinds.SlowWrite or FaultKinds.PartialWrite)
             {
                 if (offsetField.IsSet) throw r.NotApplicable(offsetField, "bit-flip", kind);
-                faults.Add(new FaultSpec(at, kind, 0, r.Int(bytesField, 2, 1_000_000, " (the slowdown factor)")));
+                faults.Add(new FaultSpec(at, kind, 0, kind == FaultKinds.SlowWrite
+                    ? r.Int(bytesField, 2, 1_000_000, " (the slowdown factor)")
+                    : r.Int(bytesField, 1, nvram.ChunkBytes - 1, " (bytes of the next store that land; less than machine.nvram.chunk)")));
                 continue;
             }
             if (kind != FaultKinds.BitFlip)
             {
                 if (offsetField.IsSet) throw r.NotApplicable(offsetField, "bit-flip", kind);
-                if (bytesField.IsSet) throw r.NotApplicable(bytesField, "bit-flip and slow-write", kind);
+                if (bytesField.IsSet) throw r.NotApplicable(bytesField, "bit-flip, slow-write and partial-write", kind);
                 faults.Add(new FaultSpec(at, kind, 0, 0));
                 continue;
             }

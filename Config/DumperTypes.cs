@@ -33,6 +33,8 @@ public static class FaultKinds
     public const string BitFlip = "bit-flip";        // one bit flips in each of `bytes` bytes from `offset`
     public const string WriteError = "write-error";  // from `at` on, the part rejects every store
     public const string SlowWrite = "slow-write";    // from `at` on, every store takes `bytes` times longer
+    public const string PartialWrite = "partial-write"; // the next store lands only its first `bytes` bytes
+    public const string PowerLoss = "power-loss";    // the machine loses power: reset, and unbacked RAM forgets
 
-    public static IReadOnlyList<string> Names { get; } = [BitFlip, WriteError, SlowWrite];
+    public static IReadOnlyList<string> Names { get; } = [BitFlip, WriteError, SlowWrite, PartialWrite, PowerLoss];
 }

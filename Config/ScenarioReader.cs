@@ -33,7 +33,8 @@ internal static class ScenarioReader
         var nvram = new NvramSpec(
             r.Size(r["machine.nvram.size"], min: 1),
             r.Long(r["machine.nvram.write-ns-per-byte"], min: 0),
-            r.Int(r["machine.nvram.chunk"], 1, int.MaxValue));
+            r.Int(r["machine.nvram.chunk"], 1, int.MaxValue),
+            r.Bool(r["machine.nvram.battery-backed"]));
         var watchdog = new WatchdogSpec(
             r.Bool(r["machine.watchdog.enabled"]),
             r.Duration(r["machine.watchdog.timeout"], min: 1),

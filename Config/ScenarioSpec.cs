@@ -48,7 +48,8 @@ public sealed record KdumpSpec(
 public sealed record NvramSpec(
     long SizeBytes,
     long WriteNsPerByte,
-    int ChunkBytes);            // bytes stored per emulated step: a reset can tear a record between chunks
+    int ChunkBytes,
+    bool BatteryBacked = false); // survives power loss too (battery or NVDIMM); plain DRAM only survives a warm reset            // bytes stored per emulated step: a reset can tear a record between chunks
 
 /// <summary>
 /// One registered kmsg dumper: the fields every driver has, and its own parameters (null for the

@@ -33,6 +33,20 @@ public sealed class Nvram
     public bool RejectStores { get; set; }
     public long BytesRejected { get; private set; }
 
+    /// <summary>A fault: the next store lands only its first this-many bytes; the rest is rejected (0 = off).</summary>
+    public int PartialNextStore { get; set; }
+
+    /// <summary>
+    /// The machine lost power: plain DRAM forgets everything (reads back as zeros here); battery- or
+    /// NVDIMM-backed memory keeps it, like a warm reset.
+    /// </summary>
+    public void PowerLoss(bool batteryBacked)
+    {
+        if (batteryBacked) return;
+        Array.Clear(_bytes, 0, _dirtyEnd);
+        _beforeFlip?.Clear();
+    }
+
     /// <summary>Power-on state of a fresh machine: all zero.</summary>
     public void PowerOn()
     {
@@ -43,6 +57,7 @@ public sealed class Nvram
         _beforeFlip?.Clear();
         RejectStores = false;
         BytesRejected = 0;
+        PartialNextStore = 0;
         Slowdown = 1;
     }
 
@@ -53,6 +68,12 @@ public sealed class Nvram
             BytesRejected += data.Length;
             return;
         }
+        if (PartialNextStore > 0 && PartialNextStore < data.Length)
+        {
+            BytesRejected += data.Length - PartialNextStore;
+            data = data[..PartialNextStore];
+        }
+        PartialNextStore = 0;
         data.CopyTo(_bytes.AsSpan(offset, data.Length));
         if (_beforeFlip is { Count: > 0 }) Repaired(offset, data.Length);
         _dirtyEnd = Math.Max(_dirtyEnd, offset + data.Length);

@@ -60,7 +60,7 @@ public class DumperConfigTests
     [InlineData("machine { dumpers = [thirdparty]\n thirdparty { behaviour = hang, lock = logbuf_lock } }", 3, "machine.thirdparty.lock", "applies only to behaviour = take-lock")]
     [InlineData("machine { dumpers = [thirdparty]\n thirdparty { behaviour = take-lock, lock = no_such_lock } }", 3, "machine.thirdparty.lock", "one of")]
     [InlineData("machine.faults = [{ at = 1s, fault = bit-flip, offset = 70000 }]", 2, "machine.faults[0].offset", "machine.nvram.size")]
-    [InlineData("machine.faults = [{ at = 1s, fault = write-error, bytes = 2 }]", 2, "machine.faults[0].bytes", "applies only to bit-flip and slow-write")]
+    [InlineData("machine.faults = [{ at = 1s, fault = write-error, bytes = 2 }]", 2, "machine.faults[0].bytes", "applies only to bit-flip, slow-write and partial-write")]
     [InlineData("machine.faults = [{ at = 1s, fault = melt }]", 2, "machine.faults[0].fault", "one of bit-flip, write-error, slow-write")]
     [InlineData("machine { dumpers = [ramoops, efi-pstore]\n ramoops.era = pstore }", 2, "machine.dumpers[1]", "already the pstore backend")]
     public void Bad_dumper_values_name_their_key_and_line(string hocon, int line, string key, string messagePart) =>
