@@ -139,14 +139,6 @@ public static partial class KernelParameters
     }
 
     /// <summary>
-    /// The same settings parsed as <paramref name="design"/>'s kernel would (`compare` runs one scenario
-    /// under every design). Unknown parameters and bad values fail as when the scenario is loaded.
-    /// </summary>
-    public static KernelCmdline ForDesign(string design, KernelCmdline cmdline, string source) =>
-        Parse(design, cmdline.Raw, cmdline.Kconfig, cmdline.Sysctl,
-            (key, expected, problem) => new ScenarioException(source, 0, key, expected, problem));
-
-    /// <summary>
     /// Parses the scenario's <c>cmdline</c>, <c>kconfig</c> and <c>sysctl</c> for a known design;
     /// <paramref name="fail"/>(key, expected, problem) builds the error.
     /// </summary>

@@ -59,7 +59,8 @@ public sealed class Linux6x : PanicDesign
         cpu.Fate = CpuFate.Panicking;
 
         cpu.LocalIrqDisable();  // and preempt_disable_notrace()
-        if (k.PanicCpuCmpxchg(cpu.Id) is var old && old != KernelState.PanicCpuInvalid && old != cpu.Id)
+        var old = k.PanicCpuCmpxchg(cpu.Id);                                // panic_try_start()
+        if (old != KernelState.PanicCpuInvalid && old != cpu.Id)            // && panic_on_other_cpu()
             yield return Op.Call(KernelPanic.PanicSmpSelfStop(cpu));
 
         Printk.BustSpinlocks(cpu, true);

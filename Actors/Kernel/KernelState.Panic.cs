@@ -47,39 +47,10 @@ public sealed partial class KernelState
     public bool StopNmiHandlerRegistered { get; set; }
 
     /// <summary>cpus_stop_mask (6.5+): a CPU clears its bit right before HLT.</summary>
-    public bool[] CpusStopMask { get; private set; } = [];
-    public int CpusStopMaskWeight { get; private set; }
-    public WaitChannel CpusStopMaskChanged { get; } = new("cpus_stop_mask");
+    public CpuMask CpusStopMask { get; private set; } = null!;
 
     /// <summary>CPUs inside stop_this_cpu() that already left cpu_online_mask but have not reached HLT.</summary>
     public int StopThisCpuInFlight { get; set; }
-
-    /// <summary>cpumask_copy(&amp;cpus_stop_mask, cpu_online_mask); cpumask_clear_cpu(self, ...).</summary>
-    public void CopyOnlineToStopMask(int self)
-    {
-        CpusStopMaskWeight = 0;
-        for (var c = 0; c < CpuCount; c++)
-        {
-            CpusStopMask[c] = Online[c] && c != self;
-            if (CpusStopMask[c]) CpusStopMaskWeight++;
-        }
-    }
-
-    /// <summary>cpumask_clear_cpu(cpu, &amp;cpus_stop_mask): the stopper re-checks.</summary>
-    public void ClearStopMaskBit(CpuActor cpu)
-    {
-        if (!CpusStopMask[cpu.Id]) return;
-        CpusStopMask[cpu.Id] = false;
-        CpusStopMaskWeight--;
-        cpu.Machine.WakeWaiters(CpusStopMaskChanged, cpu.Id);
-    }
-
-    /// <summary>cpumask_clear(&amp;cpus_stop_mask).</summary>
-    public void ClearStopMask()
-    {
-        Array.Clear(CpusStopMask);
-        CpusStopMaskWeight = 0;
-    }
 
     // ---- kdump: arch/x86/kernel/reboot.c, crash.c (4.5+)
 
@@ -99,33 +70,12 @@ public sealed partial class KernelState
     // ---- the NMI backtrace panic_print's 0x40 asks for (lib/nmi_backtrace.c)
 
     /// <summary>backtrace_mask: the CPUs asked for a backtrace that have not printed it yet.</summary>
-    public bool[] BacktraceMask { get; private set; } = [];
-    public int BacktracePending { get; private set; }
-    public WaitChannel BacktraceMaskChanged { get; } = new("backtrace_mask");
-
-    public void RequestBacktraces(int self)
-    {
-        BacktracePending = 0;
-        for (var c = 0; c < CpuCount; c++)
-        {
-            BacktraceMask[c] = Online[c] && c != self;
-            if (BacktraceMask[c]) BacktracePending++;
-        }
-    }
-
-    /// <summary>cpumask_clear_cpu(cpu, to_cpumask(backtrace_mask)) after the CPU printed its backtrace.</summary>
-    public void BacktraceDone(CpuActor cpu)
-    {
-        if (!BacktraceMask[cpu.Id]) return;
-        BacktraceMask[cpu.Id] = false;
-        BacktracePending--;
-        cpu.Machine.WakeWaiters(BacktraceMaskChanged, cpu.Id);
-    }
+    public CpuMask BacktraceMask { get; private set; } = null!;
 
     private void InitPanicPath(int cpuCount)
     {
-        CpusStopMask = new bool[cpuCount];
-        BacktraceMask = new bool[cpuCount];
+        CpusStopMask = new CpuMask("cpus_stop_mask", cpuCount);
+        BacktraceMask = new CpuMask("backtrace_mask", cpuCount);
     }
 
     private void ResetPanicPath()
@@ -135,14 +85,58 @@ public sealed partial class KernelState
         LegacyAllowPanicSync = false;
         StoppingCpu = -1;
         StopNmiHandlerRegistered = false;
-        ClearStopMask();
-        CpusStopMaskChanged.Reset();
+        CpusStopMask.Reset();
         StopThisCpuInFlight = 0;
         CrashIpiIssued = false;
         CrashIpiIssuedChanged.Reset();
         CrashSmpStopped = false;
-        Array.Clear(BacktraceMask);
-        BacktracePending = 0;
-        BacktraceMaskChanged.Reset();
+        BacktraceMask.Reset();
+    }
+}
+
+/// <summary>
+/// A struct cpumask that one CPU waits on while the others clear their own bits (cpus_stop_mask,
+/// backtrace_mask). It is its own wait channel: every clear makes the waiter re-check.
+/// </summary>
+public sealed class CpuMask(string name, int cpuCount) : WaitChannel(name)
+{
+    private readonly bool[] _bits = new bool[cpuCount];
+
+    /// <summary>cpumask_weight(): how many bits are still set.</summary>
+    public int Weight { get; private set; }
+
+    public bool this[int cpu] => _bits[cpu];
+
+    /// <summary>cpumask_copy(mask, cpu_online_mask); cpumask_clear_cpu(self, mask).</summary>
+    public void CopyOnlineBut(bool[] online, int self)
+    {
+        Weight = 0;
+        for (var c = 0; c < _bits.Length; c++)
+        {
+            _bits[c] = online[c] && c != self;
+            if (_bits[c]) Weight++;
+        }
+    }
+
+    /// <summary>cpumask_clear_cpu(cpu, mask), by <paramref name="cpu"/> itself: the waiter re-checks.</summary>
+    public void ClearCpu(CpuActor cpu)
+    {
+        if (!_bits[cpu.Id]) return;
+        _bits[cpu.Id] = false;
+        Weight--;
+        cpu.Machine.WakeWaiters(this, cpu.Id);
+    }
+
+    /// <summary>cpumask_clear(mask).</summary>
+    public void Clear()
+    {
+        Array.Clear(_bits);
+        Weight = 0;
+    }
+
+    public override void Reset()
+    {
+        base.Reset();
+        Clear();
     }
 }

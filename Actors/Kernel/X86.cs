@@ -54,7 +54,7 @@ public static class X86
         k.StopThisCpuInFlight++;
         yield return Op.Delay(cpu.Machine.Timing.StopThisCpuNs);  // mcheck_cpu_clear(), wbinvd()
         k.StopThisCpuInFlight--;
-        k.ClearStopMaskBit(cpu);     // 6.5+: cpumask_clear_cpu(cpu, &cpus_stop_mask)
+        k.CpusStopMask.ClearCpu(cpu); // 6.5+: cpumask_clear_cpu(cpu, &cpus_stop_mask)
         yield return Op.HaltForever("stop_this_cpu");
     }
 

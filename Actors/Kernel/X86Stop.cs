@@ -120,30 +120,30 @@ public static class X86v6
         if (k.StoppingCpu != -1) yield break;
         k.StoppingCpu = cpu.Id;
         // (kexec_in_progress: smp_kick_mwait_play_dead() — no CPU is parked in MWAIT in the emulator)
-        k.CopyOnlineToStopMask(cpu.Id);
-        if (k.CpusStopMaskWeight > 0)
+        k.CpusStopMask.CopyOnlineBut(k.Online, cpu.Id);
+        if (k.CpusStopMask.Weight > 0)
         {
             cpu.SendToDevice(cpu.Machine.InterruptController, new SendIpi(InterruptVector.Reboot, AllButCpu: cpu.Id));
-            yield return Op.WaitFor(k.CpusStopMaskChanged, () => k.CpusStopMaskWeight == 0, X86.StopWaitNs);
+            yield return Op.WaitFor(k.CpusStopMask, () => k.CpusStopMask.Weight == 0, X86.StopWaitNs);
         }
         // if the REBOOT_VECTOR didn't work, try with the NMI
-        if (k.CpusStopMaskWeight > 0)
+        if (k.CpusStopMask.Weight > 0)
         {
             if (!k.Cmdline.NoNmiIpi)
             {
                 k.StopNmiHandlerRegistered = true;
-                k.Milestone(cpu, $"smp_send_stop: {k.CpusStopMaskWeight} CPU(s) not at HLT after 1 s; NMI to them");
+                k.Milestone(cpu, $"smp_send_stop: {k.CpusStopMask.Weight} CPU(s) not at HLT after 1 s; NMI to them");
                 yield return Op.Call(Printk.Vprintk(cpu, "Shutting down cpus with NMI"));
                 for (var c = 0; c < k.CpuCount; c++)
                     if (k.CpusStopMask[c]) X86.SendNmiTo(cpu, c);
             }
-            yield return Op.WaitFor(k.CpusStopMaskChanged, () => k.CpusStopMaskWeight == 0, X86v3.NmiStopWaitNs);
+            yield return Op.WaitFor(k.CpusStopMask, () => k.CpusStopMask.Weight == 0, X86v3.NmiStopWaitNs);
         }
-        X86v3.ReportStop(cpu, k.CpusStopMaskWeight, "halted");
+        X86v3.ReportStop(cpu, k.CpusStopMask.Weight, "halted");
         var flags = cpu.LocalIrqSave();
         cpu.Apic.Disable();  // disable_local_APIC(); mcheck_cpu_clear()
         cpu.LocalIrqRestore(flags);
-        k.ClearStopMask();   // cpumask_clear(&cpus_stop_mask)
+        k.CpusStopMask.Clear();
     }
 
     /// <summary>
@@ -154,15 +154,15 @@ public static class X86v6
     public static IEnumerable<Op> TriggerAllCpuBacktrace(CpuActor cpu)
     {
         var k = cpu.Machine.Kernel;
-        k.RequestBacktraces(cpu.Id);
-        if (k.BacktracePending == 0) yield break;
+        k.BacktraceMask.CopyOnlineBut(k.Online, cpu.Id);
+        if (k.BacktraceMask.Weight == 0) yield break;
         var targets = string.Join(",", Enumerable.Range(0, k.CpuCount).Where(c => k.BacktraceMask[c]));
         yield return Op.Call(Printk.Vprintk(cpu, $"Sending NMI from CPU {cpu.Id} to CPUs {targets}:"));
         for (var c = 0; c < k.CpuCount; c++)
             if (k.BacktraceMask[c]) X86.SendNmiTo(cpu, c);
-        yield return Op.WaitFor(k.BacktraceMaskChanged, () => k.BacktracePending == 0, BacktraceWaitNs);
+        yield return Op.WaitFor(k.BacktraceMask, () => k.BacktraceMask.Weight == 0, BacktraceWaitNs);
         if (cpu.LastWaitTimedOut)
-            k.Milestone(cpu, $"trigger_all_cpu_backtrace: {k.BacktracePending} CPU(s) did not answer within 10 s");
+            k.Milestone(cpu, $"trigger_all_cpu_backtrace: {k.BacktraceMask.Weight} CPU(s) did not answer within 10 s");
     }
 
     /// <summary>nmi_cpu_backtrace(): the target side; prints this CPU's registers and stack, then clears its bit.</summary>
@@ -170,6 +170,6 @@ public static class X86v6
     {
         yield return Op.Call(Printk.Vprintk(cpu, $"NMI backtrace for cpu {cpu.Id}"));
         yield return Op.Call(Printk.Vprintk(cpu, $"CPU: {cpu.Id} PID: 0 Comm: swapper/{cpu.Id}"));
-        cpu.Machine.Kernel.BacktraceDone(cpu);
+        cpu.Machine.Kernel.BacktraceMask.ClearCpu(cpu);  // cpumask_clear_cpu(cpu, to_cpumask(backtrace_mask))
     }
 }

@@ -63,7 +63,8 @@ public sealed class CompareCommand : Command<CompareSettings>
 {
     public override int Execute(CommandContext context, CompareSettings settings, CancellationToken cancellation)
     {
-        var report = DesignComparison.Run(settings.Scenario, settings.SeedRange, settings.DesignList);
+        // Every design by default: one that cannot read the scenario is left out, and said so.
+        var report = DesignComparison.Run(settings.Scenario, settings.SeedRange, settings.DesignList, skipUnreadable: settings.Designs is null);
         if (settings.Json) Console.Out.WriteLine(JsonOutput.Serialize(report));
         else if (settings.Csv) WriteCsv(report, Console.Out);
         else WriteTable(report, Console.Out);
@@ -89,7 +90,8 @@ public sealed class CompareCommand : Command<CompareSettings>
             table.AddRow(r.Design, $"{r.Runs}", Share(r.NvramIntact, r.Runs), Share(r.Vmcore, r.Runs), Share(r.Rebooted, r.Runs),
                 Share(r.Hung, r.Runs), Share(r.Halted, r.Runs), VirtualTime.Format(r.MedianEndNs));
         console.Write(table);
-        o.WriteLine("NVRAM intact: a kmsg dump written during the run reads back intact on the next boot (pstore console zones not counted).");
+        foreach (var s in report.Skipped) o.WriteLine($"{s.Design} left out: {s.Why}");
+        o.WriteLine("NVRAM intact: a kmsg dump of this run reads back intact on the next boot (the log-saved property; console and pmsg zones not counted).");
         o.WriteLine("median end: the virtual time at which the run ended (reset, vmcore saved, or the limit for hung and halted runs).");
     }
 

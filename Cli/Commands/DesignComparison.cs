@@ -1,6 +1,7 @@
 using System.Globalization;
 using ActorCrash.Actors;
 using ActorCrash.Actors.Designs;
+using ActorCrash.Actors.Exploration;
 using ActorCrash.Config;
 
 namespace ActorCrash.Cli.Commands;
@@ -33,15 +34,18 @@ public sealed record DesignRow(
     string Design,
     string Models,
     int Runs,
-    int NvramIntact,      // a kmsg dump written during the run reads back intact (a console zone's boot lines do not count)
+    int NvramIntact,      // the log-saved property holds: a kmsg dump of this run reads back intact (console and pmsg zones do not count)
     int Vmcore,
     int Rebooted,
     int Hung,
     int Halted,
     long MedianEndNs);    // the lower median of the runs' virtual end times
 
+/// <summary>A design left out because the scenario sets something it does not know, and why.</summary>
+public sealed record SkippedDesign(string Design, string Why);
+
 /// <summary>A comparison: one scenario, one range of seeds, one row per design.</summary>
-public sealed record ComparisonReport(string Scenario, string Source, string Seeds, IReadOnlyList<DesignRow> Rows);
+public sealed record ComparisonReport(string Scenario, string Source, string Seeds, IReadOnlyList<DesignRow> Rows, IReadOnlyList<SkippedDesign> Skipped);
 
 /// <summary>
 /// `compare`: the same scenario and seeds under several designs. The scenario is read again with its
@@ -51,15 +55,37 @@ public sealed record ComparisonReport(string Scenario, string Source, string See
 /// </summary>
 public static class DesignComparison
 {
+    /// <summary>"The log reached NVRAM intact", as `explore` checks it.</summary>
+    private static readonly Property LogSaved = Properties.ByName(PropertyNames.LogSaved);
+
     /// <param name="path">The scenario file; null for the built-in default. It is read as each design would read it, never under its own design alone.</param>
-    public static ComparisonReport Run(string? path, SeedRange seeds, IReadOnlyList<PanicDesign> designs)
+    /// <param name="skipUnreadable">
+    /// Leave out, with the reason, a design that cannot read the scenario (a kernel parameter it does
+    /// not know); otherwise that is an error. Every design unreadable is an error either way.
+    /// </param>
+    public static ComparisonReport Run(string? path, SeedRange seeds, IReadOnlyList<PanicDesign> designs, bool skipUnreadable = false)
     {
         var (text, source) = path is null
             ? (BuiltInText(ScenarioLoader.DefaultName), $"built-in:{ScenarioLoader.DefaultName}")
             : (FileText(path), path);
-        var specs = designs.Select(d => ScenarioLoader.LoadText(WithDesign(text, d.Name), source)).ToArray();
-        var rows = designs.Select((d, i) => RunDesign(specs[i], d, seeds)).ToArray();
-        return new ComparisonReport(specs[0].Name, source, seeds.ToString(), rows);
+        var runs = new List<(PanicDesign Design, ScenarioSpec Spec)>();
+        var skipped = new List<SkippedDesign>();
+        ScenarioException? first = null;
+        foreach (var d in designs)
+        {
+            try
+            {
+                runs.Add((d, ScenarioLoader.LoadText(WithDesign(text, d.Name), source)));
+            }
+            catch (ScenarioException e) when (skipUnreadable)
+            {
+                first ??= e;
+                skipped.Add(new SkippedDesign(d.Name, e.Message));
+            }
+        }
+        if (runs.Count == 0) throw first!;
+        var rows = runs.Select(r => RunDesign(r.Spec, r.Design, seeds)).ToArray();
+        return new ComparisonReport(runs[0].Spec.Name, source, seeds.ToString(), rows, skipped);
     }
 
     /// <summary>The scenario with its <c>design</c> key replaced (a later key wins in HOCON).</summary>
@@ -74,7 +100,7 @@ public static class DesignComparison
         {
             var summary = machine.Run(seeds.First + i);
             ends[i] = summary.EndTimeNs;
-            if (DumpReadBackIntact(machine)) intact++;
+            if (LogSaved.Check(new RunView(machine, summary)) is null) intact++;
             switch (summary.Outcome)
             {
                 case Outcome.VmcoreCaptured: vmcore++; break;
@@ -85,15 +111,6 @@ public static class DesignComparison
         }
         Array.Sort(ends);
         return new DesignRow(design.Name, design.Models, ends.Length, intact, vmcore, rebooted, hung, halted, ends[(ends.Length - 1) / 2]);
-    }
-
-    /// <summary>Some dumper wrote a record during the run (the dump of a panic, an oops, …) that the next boot reads back intact.</summary>
-    private static bool DumpReadBackIntact(Machine machine)
-    {
-        foreach (var dumper in machine.Kernel.DumpList)
-            foreach (var record in dumper.ReadBack())
-                if (record.Intact && record.WrittenAtNs >= 0) return true;
-        return false;
     }
 
     private static string FileText(string path)
@@ -110,7 +127,7 @@ public static class DesignComparison
     }
 
     /// <summary>A built-in scenario's HOCON, as the Config assembly embeds it.</summary>
-    private static string BuiltInText(string name)
+    public static string BuiltInText(string name)
     {
         var resource = $"scenarios/{name}.hocon";
         using var stream = typeof(ScenarioLoader).Assembly.GetManifestResourceStream(resource)
