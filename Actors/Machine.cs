@@ -154,6 +154,9 @@ public sealed class Machine
             RunEnd.StepLimit => $"step limit ({Spec.Limits.MaxSteps}) reached",
             _ => "no further events",
         };
+        if (!_cpus.Any(c => c.Fate is CpuFate.Panicking or CpuFate.PanicLoop or CpuFate.SelfStopped or CpuFate.InCrashKernel
+                or CpuFate.StoppedByIpi or CpuFate.StoppedByNmi))
+            return (Outcome.Survived, $"no CPU panicked, the machine runs on: {limit}");
         var panicking = _cpus.Where(c => c.Fate is CpuFate.Panicking or CpuFate.PanicLoop).ToArray();
         if (panicking.Length > 0 && panicking.All(c => c.Fate == CpuFate.PanicLoop))
             return (Outcome.Halted, $"cpu{panicking[0].Id} in panic's final loop (panic={Kernel.PanicTimeout}): {limit}");

@@ -13,6 +13,8 @@ public enum Outcome
     Halted,
     /// <summary>Anything else: stuck on a lock, in purgatory, in a dumper, or out of time or steps.</summary>
     Hung,
+    /// <summary>No CPU panicked: an oops only killed a task, or the lockup detector only warned. The machine runs on.</summary>
+    Survived,
 }
 
 /// <summary>The verdict of one run: what a campaign keeps of every run.</summary>

@@ -84,11 +84,11 @@ public sealed class CompareCommand : Command<CompareSettings>
         });
         console.Profile.Width = 132;
         var table = new Table().Border(TableBorder.Ascii)
-            .AddColumns("design", "runs", "NVRAM intact", "vmcore", "rebooted", "hung", "halted", "median end");
+            .AddColumns("design", "runs", "NVRAM intact", "vmcore", "rebooted", "hung", "halted", "survived", "median end");
         foreach (var c in table.Columns.Skip(1)) c.RightAligned();
         foreach (var r in report.Rows)
             table.AddRow(r.Design, $"{r.Runs}", Share(r.NvramIntact, r.Runs), Share(r.Vmcore, r.Runs), Share(r.Rebooted, r.Runs),
-                Share(r.Hung, r.Runs), Share(r.Halted, r.Runs), VirtualTime.Format(r.MedianEndNs));
+                Share(r.Hung, r.Runs), Share(r.Halted, r.Runs), Share(r.Survived, r.Runs), VirtualTime.Format(r.MedianEndNs));
         console.Write(table);
         foreach (var s in report.Skipped) o.WriteLine($"{s.Design} left out: {s.Why}");
         o.WriteLine("NVRAM intact: a kmsg dump of this run reads back intact on the next boot (the log-saved property; console and pmsg zones not counted).");
@@ -97,10 +97,10 @@ public sealed class CompareCommand : Command<CompareSettings>
 
     public static void WriteCsv(ComparisonReport report, TextWriter o)
     {
-        o.WriteLine("scenario,seeds,design,runs,nvram_intact,vmcore,rebooted,hung,halted,median_end_ns");
+        o.WriteLine("scenario,seeds,design,runs,nvram_intact,vmcore,rebooted,hung,halted,survived,median_end_ns");
         foreach (var r in report.Rows)
             o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{report.Scenario},{report.Seeds},{r.Design},{r.Runs},{r.NvramIntact},{r.Vmcore},{r.Rebooted},{r.Hung},{r.Halted},{r.MedianEndNs}"));
+                $"{report.Scenario},{report.Seeds},{r.Design},{r.Runs},{r.NvramIntact},{r.Vmcore},{r.Rebooted},{r.Hung},{r.Halted},{r.Survived},{r.MedianEndNs}"));
     }
 
     private static string Share(int n, int of) => string.Create(CultureInfo.InvariantCulture, $"{n} ({100.0 * n / of:F0}%)");

@@ -39,6 +39,7 @@ public sealed record DesignRow(
     int Rebooted,
     int Hung,
     int Halted,
+    int Survived,
     long MedianEndNs);    // the lower median of the runs' virtual end times
 
 /// <summary>A design left out because the scenario sets something it does not know, and why.</summary>
@@ -95,7 +96,7 @@ public static class DesignComparison
     {
         var machine = new Machine(spec);
         var ends = new long[seeds.Count];
-        int intact = 0, vmcore = 0, rebooted = 0, hung = 0, halted = 0;
+        int intact = 0, vmcore = 0, rebooted = 0, hung = 0, halted = 0, survived = 0;
         for (ulong i = 0; i < seeds.Count; i++)
         {
             var summary = machine.Run(seeds.First + i);
@@ -106,11 +107,12 @@ public static class DesignComparison
                 case Outcome.VmcoreCaptured: vmcore++; break;
                 case Outcome.Rebooted: rebooted++; break;
                 case Outcome.Halted: halted++; break;
+                case Outcome.Survived: survived++; break;
                 default: hung++; break;
             }
         }
         Array.Sort(ends);
-        return new DesignRow(design.Name, design.Models, ends.Length, intact, vmcore, rebooted, hung, halted, ends[(ends.Length - 1) / 2]);
+        return new DesignRow(design.Name, design.Models, ends.Length, intact, vmcore, rebooted, hung, halted, survived, ends[(ends.Length - 1) / 2]);
     }
 
     private static string FileText(string path)

@@ -67,6 +67,7 @@ public static class TextOutput
         Outcome.VmcoreCaptured => "vmcore captured",
         Outcome.Rebooted => "rebooted",
         Outcome.Halted => "halted",
+        Outcome.Survived => "survived (no panic)",
         _ => "hung",
     };
 

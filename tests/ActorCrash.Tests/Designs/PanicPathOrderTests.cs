@@ -145,6 +145,7 @@ public class PanicPathOrderTests
         Assert.False(Has(r, "panic:"));
         Assert.True(DumpIntact(r));
         Assert.Contains(r.Console, l => l.Text.EndsWith("---[ end trace 4a2f9e1c5d3b7086 ]---", StringComparison.Ordinal));
+        Assert.Equal(ActorCrash.Actors.Outcome.Survived, r.Outcome);
     }
 
     [Theory]
