@@ -40,7 +40,7 @@ internal static class ScenarioReader
             r.Duration(r["machine.watchdog.timeout"], min: 1),
             r.Duration(r["machine.watchdog.last-ping"], min: long.MinValue, max: 0));
         return new MachineSpec(cpuCount, kdump, nvram, ReadDumpers(r, nvram, design), watchdog,
-            r.Cpu(r["machine.timekeeper-cpu"], cpuCount), DumperEntries.ReadFaults(r, nvram));
+            DumperEntries.ReadFaults(r, nvram));
     }
 
     private static IReadOnlyList<DumperSpec> ReadDumpers(FieldReader r, NvramSpec nvram, string design)

@@ -27,7 +27,6 @@ public sealed record MachineSpec(
     NvramSpec Nvram,
     IReadOnlyList<DumperSpec> Dumpers,
     WatchdogSpec Watchdog,
-    int TimekeeperCpu,          // the CPU whose timer tick updates xtime under xtime_lock
     IReadOnlyList<FaultSpec>? Faults = null);  // device faults at virtual times (machine.faults)
 
 /// <summary>A device fault the harness injects at a virtual time: it lives in the device, never in a design.</summary>

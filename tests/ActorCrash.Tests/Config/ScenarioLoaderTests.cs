@@ -93,7 +93,6 @@ public class ScenarioLoaderTests
         Assert.Equal(new KdumpSpec(true, 3 * S, 5 * S, false), spec.Machine.Kdump);
         Assert.Equal(new NvramSpec(65536, 2, 512), spec.Machine.Nvram);
         Assert.Equal(new WatchdogSpec(false, 30 * S, 0), spec.Machine.Watchdog);
-        Assert.Equal(0, spec.Machine.TimekeeperCpu);
         Assert.Equal(new TimingSpec(1 * Us, 5 * Us, 1 * Us, 5 * Us, 200, 2 * Us, 87 * Us, 500, 2 * Us), spec.Timing);
         Assert.Equal(new LimitsSpec(7200 * S, 2_000_000), spec.Limits);
     }
@@ -367,7 +366,6 @@ public class ScenarioLoaderTests
     [InlineData("machine.kdump.loaded = maybe", "machine.kdump.loaded", "expected true or false")]
     [InlineData("machine.cpus = 0", "machine.cpus", "expected an integer from 1 to 4096, got \"0\"")]
     [InlineData("machine.cpus = 5000", "machine.cpus", "expected an integer from 1 to 4096, got \"5000\"")]
-    [InlineData("machine.timekeeper-cpu = 8", "machine.timekeeper-cpu", "expected an integer from 0 to 7 (machine.cpus = 8)")]
     [InlineData("machine.nvram.size = 64X", "machine.nvram.size", "expected a size in bytes such as 65536, 64K or 128M, got \"64X\"")]
     [InlineData("timing.step = 500", "timing.step", "expected a duration with a unit (ns, us, ms, s, m, h)")]
     [InlineData("timing.step = 0ms", "timing.step", "expected a duration of at least 1ns, got \"0ms\"")]
