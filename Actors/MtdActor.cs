@@ -19,34 +19,43 @@ public sealed record MtdErase(int Offset) : Message;
 
 /// <summary>
 /// The MTD chip: program and erase commands land when they arrive (a reset before that loses them).
-/// Pollers of <see cref="Status"/> re-check on every completion. Programming a page that is not
-/// erased ANDs the data into it and sets <see cref="ProgramFailed"/> (the status a verify would report).
+/// Pollers of <see cref="Status"/> re-check on every completion. A program that fails its verify
+/// (a page that was not erased: the data is ANDed in; a bad block; a device fault) sets
+/// <see cref="Error"/>, the errno mtd_panic_write() returns.
 /// </summary>
 public sealed class MtdActor(Machine machine, MtdFlash flash) : EmulatedActor("mtd0")
 {
     public MtdFlash Flash => flash;
+    public Machine Machine => machine;
 
     /// <summary>Changes whenever a command completes.</summary>
     public WaitChannel Status { get; } = new("mtd0 status");
 
+    /// <summary>Bytes stored by this run's program commands.</summary>
     public long BytesLanded { get; private set; }
 
-    /// <summary>The driver's completion of an erase (mtdoops marks the block's pages unused).</summary>
-    public Action<int>? Erased { get; set; }
-    public bool ProgramFailed { get; set; }
+    /// <summary>Bytes of this run's program commands that completed, stored or not (what a poller waits for).</summary>
+    public long BytesDone { get; private set; }
+
+    /// <summary>The driver's completion of an erase: the offset and 0 or the errno (mtdoops marks the block's pages unused, or the block bad).</summary>
+    public Action<int, int>? Erased { get; set; }
+
+    /// <summary>The errno of the last failed program (0: none since the driver cleared it).</summary>
+    public int Error { get; set; }
 
     protected internal override void Receive(ActorId from, Message message)
     {
         switch (message)
         {
             case MtdProgram p:
-                if (!flash.Program(p.Offset, p.Data.Span)) ProgramFailed = true;
-                BytesLanded += p.Data.Length;
+                BytesLanded += flash.Program(p.Offset, p.Data.Span, out var errno);
+                BytesDone += p.Data.Length;
+                if (errno != 0) Error = errno;
                 break;
             case MtdErase e:
-                flash.EraseBlockAt(e.Offset);
-                Erased?.Invoke(e.Offset);
-                machine.Note(-1, $"mtd0: erase block {e.Offset / flash.EraseSize} done");
+                var failed = flash.EraseBlockAt(e.Offset);
+                machine.Note(-1, $"mtd0: erase block {e.Offset / flash.EraseSize} {(failed == 0 ? "done" : $"failed, error -{failed}")}");
+                Erased?.Invoke(e.Offset, failed);
                 break;
             default:
                 return;
@@ -58,7 +67,7 @@ public sealed class MtdActor(Machine machine, MtdFlash flash) : EmulatedActor("m
     protected internal override void Reset()
     {
         Status.Reset();
-        BytesLanded = 0;
-        ProgramFailed = false;
+        BytesLanded = BytesDone = 0;
+        Error = 0;
     }
 }

@@ -47,15 +47,34 @@ internal static class DumperEntries
         if (recordSize % 4096 != 0)
             throw r.Error("machine.mtdoops.record_size", "a multiple of 4096", $"mtdoops.record_size must be a multiple of 4096, got {recordSize}");
         var era = r.Word(r["machine.mtdoops.era"], DumperTypes.MtdoopsEras);
-        var pages = (int)(size / recordSize);
-        return new DumperSpec(DumperTypes.Mtdoops, recordSize, size, r.Bool(r["machine.mtdoops.dump_oops"]), new MtdoopsParams(
+        var badBlocks = ReadBadBlocks(r, (int)(size / eraseSize));
+        var pages = (int)((size - badBlocks.Count * eraseSize) / recordSize);
+        return new DumperSpec(DumperTypes.Mtdoops, recordSize, size, r.Bool(r["machine.mtdoops.dump_oops"]), new MtdoopsSetup(new MtdoopsParams(
             Current: era == "current" || (era == "auto" && !DumperTypes.Is2011Design(design)),
             PanicWrite: r.Bool(r["machine.mtdoops.panic_write"]),
             EraseSize: eraseSize,
             WriteNsPerByte: r.Long(r["machine.mtd.write-ns-per-byte"], 0),
             EraseNs: r.Duration(r["machine.mtd.erase-time"]),
-            PriorRecords: r.Int(r["machine.mtdoops.prior-records"], 0, pages, $" (the partition holds {pages} records)"),
-            Chunk: r.Int(r["machine.mtd.chunk"], 1, int.MaxValue)));
+            PriorRecords: r.Int(r["machine.mtdoops.prior-records"], 0, pages, $" (the partition holds {pages} records in its good blocks)"),
+            Chunk: r.Int(r["machine.mtd.chunk"], 1, int.MaxValue)), badBlocks));
+    }
+
+    /// <summary>machine.mtd.bad-blocks: erase-block indexes, each once, leaving the 2 good blocks mtdoops needs.</summary>
+    private static IReadOnlyList<int> ReadBadBlocks(FieldReader r, int blocks)
+    {
+        var field = r["machine.mtd.bad-blocks"];
+        var bad = new List<int>();
+        foreach (var element in r.List(field, "a list of erase-block indexes such as [1]"))
+        {
+            var block = r.Int(element, 0, blocks - 1, $" (machine.mtd.size holds {blocks} erase blocks)");
+            if (bad.Contains(block))
+                throw r.Error(element.Key, "each block at most once", $"block {block} is listed twice");
+            bad.Add(block);
+        }
+        if (blocks - bad.Count < 2)
+            throw r.Error(field.Key, "at least 2 good erase blocks",
+                $"mtdoops needs at least 2 good erase blocks; {bad.Count} of the partition's {blocks} are bad");
+        return bad;
     }
 
     public static DumperSpec ReadEfiPstore(FieldReader r, Field entry, IReadOnlyList<DumperSpec> before)
@@ -102,29 +121,52 @@ internal static class DumperEntries
         foreach (var entry in r.List(r["machine.faults"], "a list of faults such as [{ at = 1s, fault = bit-flip, offset = 20, bytes = 3 }]"))
         {
             var at = r.Duration(r.Child(entry, "at"));
-            var kind = r.Word(r.Child(entry, "fault"), FaultKinds.Names);
+            var kindField = r.Child(entry, "fault");
+            var kind = r.Word(kindField, FaultKinds.Names);
+            var device = ReadFaultDevice(r, r.Child(entry, "device"), kindField, kind);
             var offsetField = r.Child(entry, "offset");
             var bytesField = r.Child(entry, "bytes");
+            var (size, chunk, where) = device == FaultKinds.Mtd
+                ? (r.Size(r["machine.mtd.size"], 1), r.Int(r["machine.mtd.chunk"], 1, int.MaxValue), "machine.mtd")
+                : (nvram.SizeBytes, nvram.ChunkBytes, "machine.nvram");
             if (kind is FaultKinds.SlowWrite or FaultKinds.PartialWrite)
             {
                 if (offsetField.IsSet) throw r.NotApplicable(offsetField, "bit-flip", kind);
-                faults.Add(new FaultSpec(at, kind, 0, kind == FaultKinds.SlowWrite
+                faults.Add(new FaultSpec(at, FaultKinds.Encode(device, kind), 0, kind == FaultKinds.SlowWrite
                     ? r.Int(bytesField, 2, 1_000_000, " (the slowdown factor)")
-                    : r.Int(bytesField, 1, nvram.ChunkBytes - 1, " (bytes of the next store that land; less than machine.nvram.chunk)")));
+                    : r.Int(bytesField, 1, chunk - 1, $" (bytes of the next store that land; less than {where}.chunk)")));
                 continue;
             }
             if (kind != FaultKinds.BitFlip)
             {
                 if (offsetField.IsSet) throw r.NotApplicable(offsetField, "bit-flip", kind);
                 if (bytesField.IsSet) throw r.NotApplicable(bytesField, "bit-flip, slow-write and partial-write", kind);
-                faults.Add(new FaultSpec(at, kind, 0, 0));
+                faults.Add(new FaultSpec(at, FaultKinds.Encode(device, kind), 0, 0));
                 continue;
             }
-            var size = (int)nvram.SizeBytes;
-            var offset = r.Int(offsetField, 0, size - 1, $" (machine.nvram.size = {size})");
-            var bytes = bytesField.IsSet ? r.Int(bytesField, 1, size - offset, " (within machine.nvram.size)") : 1;
-            faults.Add(new FaultSpec(at, kind, offset, bytes));
+            var offset = r.Int(offsetField, 0, (int)size - 1, $" ({where}.size = {size})");
+            var bytes = bytesField.IsSet ? r.Int(bytesField, 1, (int)size - offset, $" (within {where}.size)") : 1;
+            faults.Add(new FaultSpec(at, FaultKinds.Encode(device, kind), offset, bytes));
         }
         return [.. faults.OrderBy(f => f.AtNs)];
+    }
+
+    /// <summary>A fault's <c>device</c> (nvram when unset): one that exists, and takes this fault.</summary>
+    private static string ReadFaultDevice(FieldReader r, Field deviceField, Field kindField, string kind)
+    {
+        if (!deviceField.IsSet) return FaultKinds.Nvram;
+        if (kind == FaultKinds.PowerLoss)
+            throw r.NotApplicable(deviceField, "device faults (power-loss is the whole machine's)", kind);
+        var device = r.Word(deviceField, FaultKinds.Devices);
+        var allowed = FaultKinds.On(device);
+        if (!allowed.Contains(kind))
+            throw r.Error(kindField.Key, $"one of {string.Join(", ", allowed)} on device = {device}",
+                $"device = {device} does not take fault = {kind}; expected one of {string.Join(", ", allowed)}");
+        var dumper = FaultKinds.DumperOf(device);
+        var listed = r.List(r["machine.dumpers"], "a list of dumper types such as [ramoops]").Select(r.Text);
+        if (dumper is not null && !listed.Contains(dumper))
+            throw r.Error(deviceField.Key, $"machine.dumpers listing {dumper}",
+                $"there is no {device} device to damage: machine.dumpers does not list {dumper}");
+        return device;
     }
 }

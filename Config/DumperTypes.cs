@@ -27,14 +27,54 @@ public static class ThirdPartyBehaviours
         ["hang", "take-lock", "spin-irqs-off", "spin-irqs-on", "need-irq", "need-workqueue", "sleep", "slow-write", "fail", "reboot"];
 }
 
-/// <summary>The device faults <c>machine.faults</c> may inject (persistent RAM).</summary>
+/// <summary>
+/// The device faults <c>machine.faults</c> may inject, and on which device (<c>device = nvram | mtd | efi</c>).
+/// A <see cref="FaultSpec.Fault"/> names both: "write-error" on nvram, "mtd:write-error" on another device.
+/// </summary>
 public static class FaultKinds
 {
     public const string BitFlip = "bit-flip";        // one bit flips in each of `bytes` bytes from `offset`
-    public const string WriteError = "write-error";  // from `at` on, the part rejects every store
+    public const string WriteError = "write-error";  // from `at` on, the part rejects every store (EIO, EFI_DEVICE_ERROR)
     public const string SlowWrite = "slow-write";    // from `at` on, every store takes `bytes` times longer
     public const string PartialWrite = "partial-write"; // the next store lands only its first `bytes` bytes
+    public const string Full = "full";               // from `at` on, every store fails for want of space (ENOSPC, EFI_OUT_OF_RESOURCES)
     public const string PowerLoss = "power-loss";    // the machine loses power: reset, and unbacked RAM forgets
 
-    public static IReadOnlyList<string> Names { get; } = [BitFlip, WriteError, SlowWrite, PartialWrite, PowerLoss];
+    public static IReadOnlyList<string> Names { get; } = [BitFlip, WriteError, SlowWrite, PartialWrite, Full, PowerLoss];
+
+    public const string Nvram = "nvram";
+    public const string Mtd = "mtd";
+    public const string Efi = "efi";
+
+    public static IReadOnlyList<string> Devices { get; } = [Nvram, Mtd, Efi];
+
+    /// <summary>
+    /// The faults each device takes. The EFI variable store has no partial writes (the firmware's
+    /// fault-tolerant write) and checks its variables, so no bit flips read back.
+    /// </summary>
+    public static IReadOnlyList<string> On(string device) => device switch
+    {
+        Mtd => [BitFlip, WriteError, SlowWrite, PartialWrite, Full],
+        Efi => [WriteError, SlowWrite, Full],
+        _ => Names,
+    };
+
+    /// <summary>The dumper whose device it is (the device exists only if that dumper is listed); null for nvram.</summary>
+    public static string? DumperOf(string device) => device switch
+    {
+        Mtd => DumperTypes.Mtdoops,
+        Efi => DumperTypes.EfiPstore,
+        _ => null,
+    };
+
+    public static string Encode(string device, string kind) => device == Nvram ? kind : $"{device}:{kind}";
+
+    public static (string Device, string Kind) Decode(string fault) =>
+        fault.IndexOf(':') is var i and >= 0 ? (fault[..i], fault[(i + 1)..]) : (Nvram, fault);
 }
+
+/// <summary>
+/// mtdoops' parameters and the partition's bad erase blocks (machine.mtd.bad-blocks): what
+/// <c>machine.dumpers = [mtdoops]</c> reads.
+/// </summary>
+public sealed record MtdoopsSetup(MtdoopsParams Driver, IReadOnlyList<int> BadBlocks) : DumperParams;

@@ -24,6 +24,7 @@ internal sealed partial class ScenarioKeys
         ("machine.faults[]", HoconKind.Object),
         ("machine.faults[].at", HoconKind.Value), ("machine.faults[].fault", HoconKind.Value),
         ("machine.faults[].offset", HoconKind.Value), ("machine.faults[].bytes", HoconKind.Value),
+        ("machine.faults[].device", HoconKind.Value),
     ];
 
     private readonly Dictionary<string, HoconKind> _kinds = new(StringComparer.Ordinal);

@@ -5,7 +5,7 @@ namespace ActorCrash.Hardware;
 /// watchdog) and are read back on the next boot; a store either lands whole or, if the machine resets
 /// first, not at all. Every store is counted so a result can account for every byte.
 /// </summary>
-public sealed class Nvram
+public sealed class Nvram : IFaultableStore
 {
     private readonly byte[] _bytes;
     private int _dirtyEnd;  // bytes past this are known to be zero: resets clear only what was written
@@ -29,8 +29,8 @@ public sealed class Nvram
     /// <summary>What a store of one byte costs now.</summary>
     public long StoreNsPerByte => WriteNsPerByte * Slowdown;
 
-    /// <summary>A fault: from now on the part rejects stores (a write error); they are counted, not stored.</summary>
-    public bool RejectStores { get; set; }
+    /// <summary>A fault: from now on the part rejects stores (a write error, or full); they are counted, not stored.</summary>
+    public StoreRefusal Refusing { get; set; }
     public long BytesRejected { get; private set; }
 
     /// <summary>A fault: the next store lands only its first this-many bytes; the rest is rejected (0 = off).</summary>
@@ -55,7 +55,7 @@ public sealed class Nvram
         Stores = 0;
         BytesStored = 0;
         _beforeFlip?.Clear();
-        RejectStores = false;
+        Refusing = StoreRefusal.None;
         BytesRejected = 0;
         PartialNextStore = 0;
         Slowdown = 1;
@@ -63,7 +63,7 @@ public sealed class Nvram
 
     public void Store(int offset, ReadOnlySpan<byte> data)
     {
-        if (RejectStores)
+        if (Refusing != StoreRefusal.None)
         {
             BytesRejected += data.Length;
             return;
@@ -83,7 +83,7 @@ public sealed class Nvram
 
     public void Fill(int offset, int length, byte value)
     {
-        if (RejectStores)
+        if (Refusing != StoreRefusal.None)
         {
             BytesRejected += length;
             return;

@@ -81,10 +81,12 @@ public sealed class ExploreCommand : Command<ExploreSettings>
         var (spec, sha) = ExploreFiles.LoadScenario(settings.Scenario);
         if (settings.Design is { } design) spec = spec with { Design = design };
         var seed = settings.Seed ?? spec.Seed;
-        var properties = settings.Property is { } p ? Properties.For(p.Split(',')) : Properties.For(spec.Properties);
+        // A scenario that names no property is still checked for the one every user wants: no hang.
+        var names = settings.Property?.Split(',') ?? (spec.Properties.Count > 0 ? [.. spec.Properties] : [PropertyNames.NoHang]);
+        var properties = Properties.For(names);
         Console.WriteLine($"seed {seed}");
         Console.WriteLine($"explore {spec.Name} ({spec.Source}), design {spec.Design}, strategy {settings.Strategy}, " +
-            $"properties: {(properties.Count == 0 ? "(none: the scenario lists no `properties`)" : string.Join(", ", properties.Select(x => x.Name)))}");
+            $"properties: {string.Join(", ", properties.Select(x => x.Name))}{(settings.Property is null && spec.Properties.Count == 0 ? " (the default: the scenario lists no `properties`)" : "")}");
 
         var explorer = new Explorer(spec, settings.Strategy, properties, sha);
         var budget = settings.Runs ?? (settings.TimeBudget is null ? 10_000 : long.MaxValue);

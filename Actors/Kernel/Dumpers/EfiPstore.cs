@@ -17,6 +17,8 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
 
     private sealed record Meant(string Variable, PstoreWrite Record, EfiStatus? Status);
 
+    public EfiVariableStore Store => store;
+
     string IPstoreBackend.Name => "efi";
     public int BufSize => store.MaxVariableSize;   // psinfo->bufsize = record_size (1 KiB)
     public int MaxReason => 2;                     // registered without max_reason: KMSG_DUMP_OOPS
@@ -49,11 +51,16 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
         }
         var entry = new Meant(name, record, null);
         _meant.Add(entry);
-        yield return Op.Delay(callNs + record.Buf.Length * nsPerByte);   // the firmware's SetVariable, on this CPU
+        yield return Op.Delay((callNs + record.Buf.Length * nsPerByte) * store.Slowdown);   // the firmware's SetVariable, on this CPU
         var status = store.SetVariable(name, record.Buf);
         _meant[_meant.IndexOf(entry)] = entry with { Status = status };
         if (status == EfiStatus.Success) _landed += record.Buf.Length;
-        else record.Error = -Pstore.ENOSPC;
+        else record.Error = status switch   // efi_status_to_err()
+        {
+            EfiStatus.DeviceError => -Pstore.EIO,
+            EfiStatus.InvalidParameter => -Pstore.EINVAL,
+            _ => -Pstore.ENOSPC,
+        };
         cpu.Unlock(k.EfiRuntimeLock);
     }
 
@@ -72,6 +79,7 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
                 EfiStatus.NotReady => "EFI_NOT_READY: efi_runtime_lock was held, the part was dropped",
                 EfiStatus.OutOfResources => "EFI_OUT_OF_RESOURCES: the variable store is full",
                 EfiStatus.InvalidParameter => "EFI_INVALID_PARAMETER: larger than the firmware takes",
+                EfiStatus.DeviceError => "EFI_DEVICE_ERROR: the variable store failed the write, the part was lost",
                 _ => "the machine reset inside SetVariable(): the variable never landed",
             };
             files.Add(new NvramRecord(
@@ -91,5 +99,7 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
     }
 
     public override StorageReport? Storage() =>
-        new(Name, "efivars", _issued, _landed, [$"efivars: {store.Variables.Count} dump variable(s)"]);
+        new(Name, "efivars", _issued, _landed, [
+            $"efivars: {store.Variables.Count} dump variable(s)",
+            .. store.BytesRejected > 0 ? [$"efivars: {store.BytesRejected} bytes rejected by SetVariable()"] : Array.Empty<string>()]);
 }

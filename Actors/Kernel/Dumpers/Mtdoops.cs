@@ -11,7 +11,8 @@ namespace ActorCrash.Actors.Kernel.Dumpers;
 /// written at once through the MTD driver's panic_write, which polls the chip and can only program
 /// an erased page; an OOPS dump is left to work_write, and a used next page to work_erase: no
 /// kworker runs after a panic. On attach, find_next_position() reads every page header to pick the
-/// next page. Domain reference §1.2 step 6c, §2.10, §4.4.
+/// next page. Pages in bad erase blocks are skipped there and by work_erase, which also marks a
+/// block bad when three erases of it fail. Domain reference §1.2 step 6c, §2.10, §4.4.
 /// </summary>
 public sealed class Mtdoops : KmsgDumper
 {
@@ -31,12 +32,14 @@ public sealed class Mtdoops : KmsgDumper
     private readonly int _chunk;
     private readonly bool[] _used;
     private readonly Written?[] _meant;
+    private readonly int _pagesPerBlock;
     private int _nextPage;
+    private int _eraseTries, _blocksSkipped;
     private uint _nextCount;
     private bool _oopsBufBusy;
     private long _issued;
 
-    private sealed record Written(KmsgDumpReason Reason, long AtNs, byte[] Bytes, bool OverUsedPage, bool Old, bool ErasedAfter = false);
+    private sealed record Written(KmsgDumpReason Reason, long AtNs, byte[] Bytes, bool OverUsedPage, bool Old, bool ErasedAfter = false, int Errno = 0);
 
     public Mtdoops(ActorId mtd, MtdActor chip, int recordSize, bool dumpOops, bool current, bool panicWrite, int priorRecords, int chunk)
         : base("mtdoops")
@@ -53,8 +56,11 @@ public sealed class Mtdoops : KmsgDumper
         _chunk = chunk;
         _used = new bool[_pages];
         _meant = new Written?[_pages];
+        _pagesPerBlock = _flash.EraseSize / recordSize;
         chip.Erased = OnErased;
     }
+
+    public MtdFlash Flash => _flash;
 
     private int HeaderSize => _current ? 16 : 8;
 
@@ -66,10 +72,13 @@ public sealed class Mtdoops : KmsgDumper
     {
         _flash.Blank();
         Array.Clear(_meant);
-        for (var page = 0; page < _priorRecords; page++)
+        // Earlier boots' records, in the good pages from page 0 on.
+        var goodPages = Enumerable.Range(0, _pages).Where(p => !_flash.IsBad(p * _recordSize)).Take(_priorRecords).ToArray();
+        for (var n = 0; n < goodPages.Length; n++)
         {
-            var record = Record((uint)(page + 1), -VirtualTime.Second * (_priorRecords - page), $"<0>[ old] oops from an earlier boot, record {page + 1}\n");
-            _flash.Program(page * _recordSize, record);
+            var page = goodPages[n];
+            var record = Record((uint)(n + 1), -VirtualTime.Second * (goodPages.Length - n), $"<0>[ old] oops from an earlier boot, record {n + 1}\n");
+            _flash.Program(page * _recordSize, record, out _);
             _meant[page] = new Written(KmsgDumpReason.Oops, -1, record, false, Old: true);
         }
         _oopsBufBusy = false;
@@ -77,7 +86,52 @@ public sealed class Mtdoops : KmsgDumper
         var (next, count, erase) = FindNextPosition();
         (_nextPage, _nextCount) = (next, count);
         // work_erase at boot: a kworker runs it, and the block is erased after the erase time.
-        if (erase) _chip.Runtime.Send(_mtd, _mtd, new MtdErase(_nextPage * _recordSize), _flash.EraseNs);
+        if (erase) WorkErase();
+    }
+
+    /// <summary>
+    /// mtdoops_workfunc_erase(): from the start of the next page's block, skip bad blocks ("bad block
+    /// at"), then erase (up to three tries); a block whose erases fail is marked bad and skipped.
+    /// </summary>
+    private void WorkErase()
+    {
+        _blocksSkipped = 0;
+        var mod = _nextPage * _recordSize % _flash.EraseSize;
+        if (mod != 0) _nextPage = NextPage(_nextPage + (_flash.EraseSize - mod) / _recordSize);
+        if (SkipBadBlocks()) EraseNextBlock(tries: 0);
+    }
+
+    /// <summary>The while (mtd_block_isbad()) loop: false if every block is bad.</summary>
+    private bool SkipBadBlocks(bool markedBad = false)
+    {
+        while (markedBad || _flash.IsBad(_nextPage * _recordSize))
+        {
+            markedBad = false;
+            KworkerPrintk($"mtdoops: bad block at {_nextPage * _recordSize:x8}");
+            _blocksSkipped++;
+            _nextPage = NextPage(_nextPage + _pagesPerBlock);
+            if (_blocksSkipped == _pages / _pagesPerBlock)
+            {
+                KworkerPrintk("mtdoops: all blocks bad!");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void EraseNextBlock(int tries)
+    {
+        _eraseTries = tries;
+        _chip.Runtime.Send(_mtd, _mtd, new MtdErase(_nextPage * _recordSize), _flash.EraseNs);
+    }
+
+    private int NextPage(int page) => page >= _pages ? 0 : page;
+
+    // printk from the kworker: into the log buffer (a later console flush prints it).
+    private void KworkerPrintk(string line)
+    {
+        _chip.Machine.Kernel.Log.Append(_chip.Runtime.Now, line);
+        _chip.Machine.Note(-1, line);
     }
 
     public override IEnumerable<Op> Dump(CpuActor cpu, KmsgDumpReason reason, int logEnd)
@@ -119,17 +173,22 @@ public sealed class Mtdoops : KmsgDumper
             _oopsBufBusy = false;
             yield break;
         }
-        _chip.ProgramFailed = false;
-        var target = _chip.BytesLanded + record.Length;
+        _chip.Error = 0;
+        var target = _chip.BytesDone + record.Length;
+        var landedBefore = _chip.BytesLanded;
         var offset = page * _recordSize;
         _meant[page] = new Written(reason, cpu.Runtime.Now, record, OverUsedPage: !_flash.IsErased(offset, _recordSize), Old: false);
-        yield return Op.Call(NvramPort.Chunked(cpu, _mtd, offset, record, _chunk, _flash.ProgramNsPerByte,
+        yield return Op.Call(NvramPort.Chunked(cpu, _mtd, offset, record, _chunk, _flash.ProgramNsPerByteNow,
             (at, piece) => new MtdProgram(at, piece), n => _issued += n));
         // mtd_panic_write() polls the chip until the program completes.
-        yield return Op.WaitFor(_chip.Status, () => _chip.BytesLanded >= target, VirtualTime.Second);
-        if (_chip.ProgramFailed || cpu.LastWaitTimedOut)
-            yield return Op.Call(Printk.Vprintk(cpu,
-                $"mtdoops: write failure at {offset} ({(cpu.LastWaitTimedOut ? 0 : _recordSize)} of {_recordSize} written), error -{Pstore.EIO}"));
+        yield return Op.WaitFor(_chip.Status, () => _chip.BytesDone >= target, VirtualTime.Second);
+        var errno = cpu.LastWaitTimedOut ? Pstore.EIO : _chip.Error;
+        if (errno != 0)
+        {
+            _meant[page] = _meant[page]! with { Errno = errno };
+            var written = cpu.LastWaitTimedOut ? 0 : _chip.BytesLanded - landedBefore;
+            yield return Op.Call(Printk.Vprintk(cpu, $"mtdoops: write failure at {offset} ({written} of {_recordSize} written), error -{errno}"));
+        }
         k.Milestone(cpu, $"mtdoops: page {page} written (seq {_nextCount}, {Kmsg.Name(reason)}{(_meant[page]!.OverUsedPage ? ", over a used page" : "")})");
         _used[page] = true;
         IncCounter();
@@ -142,13 +201,26 @@ public sealed class Mtdoops : KmsgDumper
     /// </summary>
     private void IncCounter()
     {
-        _nextPage = (_nextPage + 1) % _pages;
+        _nextPage = NextPage(_nextPage + 1);
         _nextCount = _nextCount + 1 == Free ? 0 : _nextCount + 1;
     }
 
-    // mtdoops_erase_block() done: every page of the block is free again.
-    private void OnErased(int offset)
+    // mtdoops_erase_block() done: every page of the block is free again. A failed erase is retried
+    // (three tries), then the block is marked bad and work_erase goes on to the next good block.
+    private void OnErased(int offset, int errno)
     {
+        if (errno != 0)
+        {
+            KworkerPrintk($"mtdoops: erase of region [0x{offset:x}, 0x{offset + _flash.EraseSize:x}] on \"mtd0\" failed");
+            if (_eraseTries + 1 < 3)
+            {
+                EraseNextBlock(_eraseTries + 1);
+                return;
+            }
+            _flash.MarkBad(offset);   // ret == -EIO: mtd_block_markbad(), then goto badblock
+            if (SkipBadBlocks(markedBad: true)) EraseNextBlock(tries: 0);
+            return;
+        }
         var first = offset / _flash.EraseSize * _flash.EraseSize / _recordSize;
         for (var p = first; p < first + _flash.EraseSize / _recordSize && p < _pages; p++)
         {
@@ -177,6 +249,8 @@ public sealed class Mtdoops : KmsgDumper
         var maxCount = Free;
         for (var page = 0; page < _pages; page++)
         {
+            _used[page] = false;
+            if (_flash.IsBad(page * _recordSize)) continue;   // mtd_block_isbad(): not read, not used
             var (seq, magic) = Header(page);
             _used[page] = !(seq == Free && magic == Free);
             if (seq == Free || (magic != MagicV1 && magic != MagicV2)) continue;
@@ -190,7 +264,7 @@ public sealed class Mtdoops : KmsgDumper
             }
         }
         var (next, count) = maxCount == Free ? (_pages - 1, 0u) : (maxPos, maxCount);
-        next = (next + 1) % _pages;
+        next = NextPage(next + 1);
         count = count + 1 == Free ? 0 : count + 1;
         return (next, count, _used[next]);
     }
@@ -214,9 +288,12 @@ public sealed class Mtdoops : KmsgDumper
             if (!valid && meant is null) continue;
             var matching = meant is null ? 0 : bytes.CommonPrefixLength(meant.Bytes);
             var exact = meant is not null && matching == _recordSize;
+            var flipped = _flash.FlippedBytes(page * _recordSize, _recordSize);
             var state = meant is null ? RecordState.Corrupt
                 : exact ? (meant.Old ? RecordState.Old : RecordState.Intact)
-                : meant.OverUsedPage ? RecordState.Corrupt : RecordState.Torn;
+                : meant.OverUsedPage || flipped > 0 ? RecordState.Corrupt
+                : matching == 0 && meant.Errno != 0 ? RecordState.Lost
+                : RecordState.Torn;
             var body = bytes[Math.Min(HeaderSize, bytes.Length)..];
             var end = body.IndexOf(MtdFlash.Erased);
             var stamp = magic == MagicV2 ? Pstore.Timestamp(BinaryPrimitives.ReadInt64LittleEndian(bytes[8..]) - Printk.EpochAtStart * VirtualTime.Second) : "";
@@ -231,24 +308,29 @@ public sealed class Mtdoops : KmsgDumper
                 Text: RecordText.Printable(end < 0 ? body : body[..end]),
                 State: state,
                 Timestamp: stamp,
-                Note: Describe(valid, seq, magic, meant)));
+                Note: Describe(valid, seq, magic, meant, flipped)));
         }
         return records;
     }
 
-    private static string Describe(bool valid, uint seq, uint magic, Written? meant)
+    private static string Describe(bool valid, uint seq, uint magic, Written? meant, int flipped)
     {
         if (meant?.ErasedAfter == true) return "erased by the boot's work_erase after the panic write: the record is gone";
-        if (seq == Free && magic == Free) return "the page reads erased (0xFF): nothing landed";
-        var how = meant?.OverUsedPage == true ? ", programmed over a used page (old AND new)" : "";
-        return valid ? $"seq {seq}, magic 0x{magic:x8}{how}" : $"bad header (seq 0x{seq:x8}, magic 0x{magic:x8}){how}: find_next_position() skips it";
+        // A failed program (not one over a used page, which the note's end explains).
+        var failure = meant is { Errno: not 0 and var e, OverUsedPage: false } ? $"write failure, error -{e}: " : "";
+        if (seq == Free && magic == Free) return $"{failure}the page reads erased (0xFF): nothing landed";
+        var how = (meant?.OverUsedPage == true ? ", programmed over a used page (old AND new)" : "")
+            + (flipped > 0 ? $", {flipped} byte(s) read back with flipped bits" : "");
+        return failure + (valid ? $"seq {seq}, magic 0x{magic:x8}{how}" : $"bad header (seq 0x{seq:x8}, magic 0x{magic:x8}){how}: find_next_position() skips it");
     }
 
     public override StorageReport? Storage()
     {
         var (next, count, erase) = FindNextPosition();
+        // A partial program or a bad block counts as a write error.
+        string[] rejected = _flash.BytesRejected > 0 ? [$"mtd0: {_flash.BytesRejected} bytes rejected by {_flash.Refusing.Describe()}"] : [];
         return new StorageReport(Name, "mtd0", _issued, _chip.BytesLanded,
-            [erase ? $"mtdoops: page {next} is used: work_erase erases block {next * _recordSize / _flash.EraseSize} first"
+            [.. rejected, erase ? $"mtdoops: page {next} is used: work_erase erases block {next * _recordSize / _flash.EraseSize} first"
                    : $"mtdoops: ready {next}, {count} (no erase)"]);
     }
 }

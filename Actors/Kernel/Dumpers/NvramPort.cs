@@ -1,3 +1,4 @@
+using ActorCrash.Hardware;
 using ActorCrash.Actors.Runtime;
 
 namespace ActorCrash.Actors.Kernel.Dumpers;
@@ -59,5 +60,5 @@ public sealed class NvramPort(ActorId nvram, Hardware.Nvram device, int chunk)
     /// <summary>Bytes issued, landed, and (BytesLost) in flight at the reset or rejected by a write error.</summary>
     public StorageReport Report(string dumper, IReadOnlyList<string> nextBootLog) =>
         new(dumper, "nvram", Issued, Landed,
-            device.BytesRejected > 0 ? [$"nvram: {device.BytesRejected} bytes rejected by a write error", .. nextBootLog] : nextBootLog);
+            device.BytesRejected > 0 ? [$"nvram: {device.BytesRejected} bytes rejected by {device.Refusing.Describe()}", .. nextBootLog] : nextBootLog);
 }

@@ -39,7 +39,7 @@ public class DumperConfigTests
 
         var mtd = spec.Machine.Dumpers[0];
         Assert.Equal(("mtdoops", 4096L, 131072L), (mtd.Type, mtd.RecordSize, mtd.MemSize));
-        var m = Assert.IsType<MtdoopsParams>(mtd.Params);
+        var m = Assert.IsType<MtdoopsSetup>(mtd.Params).Driver;
         Assert.Equal((true, false, 3, 65536L), (m.Current, m.PanicWrite, m.PriorRecords, m.EraseSize));
         Assert.Equal(new ThirdPartyParams("take-lock", "logbuf_lock", 5_000_000), spec.Machine.Dumpers[1].Params);
     }
@@ -63,6 +63,17 @@ public class DumperConfigTests
     [InlineData("machine.faults = [{ at = 1s, fault = write-error, bytes = 2 }]", 2, "machine.faults[0].bytes", "applies only to bit-flip, slow-write and partial-write")]
     [InlineData("machine.faults = [{ at = 1s, fault = melt }]", 2, "machine.faults[0].fault", "one of bit-flip, write-error, slow-write")]
     [InlineData("machine { dumpers = [ramoops, efi-pstore]\n ramoops.era = pstore }", 2, "machine.dumpers[1]", "already the pstore backend")]
+    [InlineData("machine { dumpers = [efi-pstore]\n faults = [{ at = 1s, device = efi, fault = bit-flip, offset = 1 }] }", 3, "machine.faults[0].fault", "device = efi does not take fault = bit-flip; expected one of write-error, slow-write, full")]
+    [InlineData("machine { dumpers = [efi-pstore]\n faults = [{ at = 1s, device = efi, fault = partial-write, bytes = 1 }] }", 3, "machine.faults[0].fault", "expected one of write-error, slow-write, full")]
+    [InlineData("machine.faults = [{ at = 1s, device = mtd, fault = write-error }]", 2, "machine.faults[0].device", "machine.dumpers does not list mtdoops")]
+    [InlineData("machine.faults = [{ at = 1s, device = disk, fault = write-error }]", 2, "machine.faults[0].device", "one of nvram, mtd, efi")]
+    [InlineData("machine.faults = [{ at = 1s, device = nvram, fault = power-loss }]", 2, "machine.faults[0].device", "device applies only to device faults")]
+    [InlineData("machine { dumpers = [mtdoops]\n faults = [{ at = 1s, device = mtd, fault = bit-flip, offset = 200000 }] }", 3, "machine.faults[0].offset", "machine.mtd.size = 131072")]
+    [InlineData("machine { dumpers = [mtdoops]\n faults = [{ at = 1s, device = mtd, fault = partial-write, bytes = 512 }] }", 3, "machine.faults[0].bytes", "less than machine.mtd.chunk")]
+    [InlineData("machine { dumpers = [mtdoops]\n mtd.bad-blocks = [2] }", 3, "machine.mtd.bad-blocks[0]", "holds 2 erase blocks")]
+    [InlineData("machine { dumpers = [mtdoops]\n mtd.bad-blocks = [0] }", 3, "machine.mtd.bad-blocks", "at least 2 good erase blocks; 1 of the partition's 2 are bad")]
+    [InlineData("machine { dumpers = [mtdoops]\n mtd { size = 192K, bad-blocks = [1, 1] } }", 3, "machine.mtd.bad-blocks[1]", "listed twice")]
+    [InlineData("machine { dumpers = [mtdoops]\n mtd { size = 192K, bad-blocks = [1] }\n mtdoops.prior-records = 33 }", 4, "machine.mtdoops.prior-records", "holds 32 records in its good blocks")]
     public void Bad_dumper_values_name_their_key_and_line(string hocon, int line, string key, string messagePart) =>
         Fails(hocon, line, key, messagePart);
 }

@@ -11,6 +11,7 @@ public class DumperDeterminismTests
     [Theory]
     [InlineData("machine { dumpers = [ramoops, nvram-console], nvram.size = 128K, ramoops.era = pstore, ramoops.ecc = 1, ramoops.pmsg = [\"x\"], faults = [{ at = 1s, fault = bit-flip, offset = 40, bytes = 2 }] }")]
     [InlineData("machine { dumpers = [mtdoops, efi-pstore], mtdoops.prior-records = 32, mtd.erase-time = 10s }")]
+    [InlineData("machine { dumpers = [mtdoops, efi-pstore], mtd.size = 192K, mtd.bad-blocks = [1], mtd.erase-time = 1ms, mtdoops.prior-records = 32, faults = [{ at = 0ms, device = mtd, fault = write-error }, { at = 0ms, device = efi, fault = full }, { at = 500ms, device = mtd, fault = bit-flip, offset = 70000, bytes = 4 }] }")]
     public void The_same_seed_reads_back_the_same_storage_after_other_runs(string machine)
     {
         var spec = ScenarioLoader.LoadText($$"""
