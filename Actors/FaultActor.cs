@@ -18,7 +18,7 @@ public sealed class FaultActor(Machine machine, Nvram nvram, IReadOnlyList<Fault
     protected internal override void Receive(ActorId from, Message message)
     {
         if (message is not InjectFault { Fault: var f }) return;
-        var (device, kind) = FaultKinds.Decode(f.Fault);
+        var (device, kind) = (f.Device, f.Fault);
         if (kind == FaultKinds.PowerLoss)
         {
             Runtime.Send(Self, machine.Firmware, PowerLoss.Instance);

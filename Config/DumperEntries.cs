@@ -132,21 +132,21 @@ internal static class DumperEntries
             if (kind is FaultKinds.SlowWrite or FaultKinds.PartialWrite)
             {
                 if (offsetField.IsSet) throw r.NotApplicable(offsetField, "bit-flip", kind);
-                faults.Add(new FaultSpec(at, FaultKinds.Encode(device, kind), 0, kind == FaultKinds.SlowWrite
+                faults.Add(new FaultSpec(at, kind, 0, kind == FaultKinds.SlowWrite
                     ? r.Int(bytesField, 2, 1_000_000, " (the slowdown factor)")
-                    : r.Int(bytesField, 1, chunk - 1, $" (bytes of the next store that land; less than {where}.chunk)")));
+                    : r.Int(bytesField, 1, chunk - 1, $" (bytes of the next store that land; less than {where}.chunk)"), device));
                 continue;
             }
             if (kind != FaultKinds.BitFlip)
             {
                 if (offsetField.IsSet) throw r.NotApplicable(offsetField, "bit-flip", kind);
                 if (bytesField.IsSet) throw r.NotApplicable(bytesField, "bit-flip, slow-write and partial-write", kind);
-                faults.Add(new FaultSpec(at, FaultKinds.Encode(device, kind), 0, 0));
+                faults.Add(new FaultSpec(at, kind, 0, 0, device));
                 continue;
             }
             var offset = r.Int(offsetField, 0, (int)size - 1, $" ({where}.size = {size})");
             var bytes = bytesField.IsSet ? r.Int(bytesField, 1, (int)size - offset, $" (within {where}.size)") : 1;
-            faults.Add(new FaultSpec(at, FaultKinds.Encode(device, kind), offset, bytes));
+            faults.Add(new FaultSpec(at, kind, offset, bytes, device));
         }
         return [.. faults.OrderBy(f => f.AtNs)];
     }

@@ -29,7 +29,7 @@ public static class ThirdPartyBehaviours
 
 /// <summary>
 /// The device faults <c>machine.faults</c> may inject, and on which device (<c>device = nvram | mtd | efi</c>).
-/// A <see cref="FaultSpec.Fault"/> names both: "write-error" on nvram, "mtd:write-error" on another device.
+/// A fault is a kind (<see cref="FaultSpec.Fault"/>) on a device (<see cref="FaultSpec.Device"/>).
 /// </summary>
 public static class FaultKinds
 {
@@ -67,10 +67,6 @@ public static class FaultKinds
         _ => null,
     };
 
-    public static string Encode(string device, string kind) => device == Nvram ? kind : $"{device}:{kind}";
-
-    public static (string Device, string Kind) Decode(string fault) =>
-        fault.IndexOf(':') is var i and >= 0 ? (fault[..i], fault[(i + 1)..]) : (Nvram, fault);
 }
 
 /// <summary>

@@ -34,7 +34,8 @@ public sealed record FaultSpec(
     long AtNs,
     string Fault,               // see FaultKinds
     int Offset,                 // bit-flip: first byte
-    int Bytes);                 // bit-flip: how many consecutive bytes get one bit flipped; slow-write: the slowdown factor
+    int Bytes,                  // bit-flip: how many consecutive bytes get one bit flipped; slow-write: the slowdown factor
+    string Device = FaultKinds.Nvram); // nvram | mtd | efi
 
 /// <summary>The crash kernel: whether one is loaded (kexec -p) and how its boot goes.</summary>
 public sealed record KdumpSpec(
