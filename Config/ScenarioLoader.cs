@@ -36,8 +36,11 @@ public static class ScenarioLoader
         if (!BuiltInNames.Contains(name))
             throw new ScenarioException(source, 0, "", $"one of {string.Join(", ", BuiltInNames)}",
                 $"no such built-in scenario; the built-ins are {string.Join(", ", BuiltInNames)}");
-        return LoadText(ReadResource(BuiltInPrefix + name + BuiltInSuffix), source);
+        return LoadText(BuiltInText(name), source);
     }
+
+    /// <summary>The HOCON text of a built-in scenario, as shipped in scenarios/.</summary>
+    public static string BuiltInText(string name) => ReadResource(BuiltInPrefix + name + BuiltInSuffix);
 
     public static ScenarioSpec LoadFile(string path)
     {

@@ -67,7 +67,7 @@ public static class DesignComparison
     public static ComparisonReport Run(string? path, SeedRange seeds, IReadOnlyList<PanicDesign> designs, bool skipUnreadable = false)
     {
         var (text, source) = path is null
-            ? (BuiltInText(ScenarioLoader.DefaultName), $"built-in:{ScenarioLoader.DefaultName}")
+            ? (ScenarioLoader.BuiltInText(ScenarioLoader.DefaultName), $"built-in:{ScenarioLoader.DefaultName}")
             : (FileText(path), path);
         var runs = new List<(PanicDesign Design, ScenarioSpec Spec)>();
         var skipped = new List<SkippedDesign>();
@@ -126,15 +126,5 @@ public static class DesignComparison
             ScenarioLoader.LoadFile(path);  // says what is wrong with the file, as `run` would
             throw;
         }
-    }
-
-    /// <summary>A built-in scenario's HOCON, as the Config assembly embeds it.</summary>
-    public static string BuiltInText(string name)
-    {
-        var resource = $"scenarios/{name}.hocon";
-        using var stream = typeof(ScenarioLoader).Assembly.GetManifestResourceStream(resource)
-            ?? throw new InvalidOperationException($"resource {resource} is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 }

@@ -146,7 +146,7 @@ public class DesignRegistryTests
         public TempScenario(string name)
         {
             Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"actorcrash-{name}-{Environment.ProcessId}-{Guid.NewGuid():N}.hocon");
-            File.WriteAllText(Path, DesignComparison.BuiltInText(name));
+            File.WriteAllText(Path, ScenarioLoader.BuiltInText(name));
         }
 
         public string Path { get; }

@@ -15,7 +15,7 @@ internal static class Kit
     /// its design replaced, exactly as `compare` reads it.
     /// </summary>
     public static ScenarioSpec Load(string name, string design, string extra = "") =>
-        ScenarioLoader.LoadText(DesignComparison.WithDesign(DesignComparison.BuiltInText(name) + "\n" + extra, design), $"built-in:{name}");
+        ScenarioLoader.LoadText(DesignComparison.WithDesign(ScenarioLoader.BuiltInText(name) + "\n" + extra, design), $"built-in:{name}");
 
     /// <summary>A scenario written in the test, under <paramref name="design"/>.</summary>
     public static ScenarioSpec Inline(string hocon, string design) =>

@@ -36,12 +36,6 @@ internal static class DumperRuns
         return run.Result;
     }
 
-    /// <summary>The text of a built-in scenario (scenarios/NAME.hocon, embedded in the Config assembly).</summary>
-    public static string BuiltInText(string name)
-    {
-        using var stream = typeof(ScenarioLoader).Assembly.GetManifestResourceStream($"scenarios/{name}.hocon")!;
-        return new StreamReader(stream).ReadToEnd();
-    }
 
     public static NvramRecord? File(this RunResult r, string name) => r.Nvram.FirstOrDefault(f => f.Name == name);
 

@@ -15,7 +15,7 @@ public class PstoreSelftestTests
     // The built-in scenario with this test's own uuid in /dev/pmsg0.
     private static string Scenario(string uuid, bool registered = true)
     {
-        var text = DumperRuns.BuiltInText("pstore-selftest");
+        var text = ScenarioLoader.BuiltInText("pstore-selftest");
         text = text.Replace("uuid=6e1c7d2a-2f31-4a51-9c3e-8d7f0b1a2c3d", $"uuid={uuid}", StringComparison.Ordinal);
         return registered ? text : text.Replace("dumpers = [ramoops]", "dumpers = []", StringComparison.Ordinal);
     }
