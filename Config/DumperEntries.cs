@@ -49,14 +49,15 @@ internal static class DumperEntries
         var era = r.Word(r["machine.mtdoops.era"], DumperTypes.MtdoopsEras);
         var badBlocks = ReadBadBlocks(r, (int)(size / eraseSize));
         var pages = (int)((size - badBlocks.Count * eraseSize) / recordSize);
-        return new DumperSpec(DumperTypes.Mtdoops, recordSize, size, r.Bool(r["machine.mtdoops.dump_oops"]), new MtdoopsSetup(new MtdoopsParams(
+        return new DumperSpec(DumperTypes.Mtdoops, recordSize, size, r.Bool(r["machine.mtdoops.dump_oops"]), new MtdoopsParams(
             Current: era == "current" || (era == "auto" && !DumperTypes.Is2011Design(design)),
             PanicWrite: r.Bool(r["machine.mtdoops.panic_write"]),
             EraseSize: eraseSize,
             WriteNsPerByte: r.Long(r["machine.mtd.write-ns-per-byte"], 0),
             EraseNs: r.Duration(r["machine.mtd.erase-time"]),
             PriorRecords: r.Int(r["machine.mtdoops.prior-records"], 0, pages, $" (the partition holds {pages} records in its good blocks)"),
-            Chunk: r.Int(r["machine.mtd.chunk"], 1, int.MaxValue)), badBlocks));
+            Chunk: r.Int(r["machine.mtd.chunk"], 1, int.MaxValue),
+            BadBlocks: badBlocks));
     }
 
     /// <summary>machine.mtd.bad-blocks: erase-block indexes, each once, leaving the 2 good blocks mtdoops needs.</summary>

@@ -66,11 +66,4 @@ public static class FaultKinds
         Efi => DumperTypes.EfiPstore,
         _ => null,
     };
-
 }
-
-/// <summary>
-/// mtdoops' parameters and the partition's bad erase blocks (machine.mtd.bad-blocks): what
-/// <c>machine.dumpers = [mtdoops]</c> reads.
-/// </summary>
-public sealed record MtdoopsSetup(MtdoopsParams Driver, IReadOnlyList<int> BadBlocks) : DumperParams;

@@ -82,7 +82,8 @@ public sealed record MtdoopsParams(
     long WriteNsPerByte,        // machine.mtd.write-ns-per-byte
     long EraseNs,               // machine.mtd.erase-time
     int PriorRecords,           // records earlier boots left, pages 0.. (seq 1..)
-    int Chunk) : DumperParams;  // bytes programmed per emulated step
+    int Chunk,                  // bytes programmed per emulated step
+    IReadOnlyList<int> BadBlocks) : DumperParams;  // machine.mtd.bad-blocks: erase-block indexes
 
 /// <summary>efi-pstore on the emulated UEFI variable store (machine.efi).</summary>
 public sealed record EfiPstoreParams(

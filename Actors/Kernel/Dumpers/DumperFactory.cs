@@ -15,7 +15,7 @@ public static class DumperFactory
             (DumperTypes.Ramoops, PstoreRamParams p) => new PstoreRam(machine.Kernel, machine.Nvram, nvram, spec.Nvram.ChunkBytes, new PstoreRamLayout(
                 (int)d.MemSize, (int)d.RecordSize, (int)p.ConsoleSize, (int)p.PmsgSize, p.Ecc,
                 Pstore.EffectiveMaxReason(p.MaxReason, d.DumpOops), p.KmsgBytes, p.Pmsg)),
-            (DumperTypes.Mtdoops, MtdoopsSetup p) => BuildMtdoops(machine, d, p.Driver, p.BadBlocks),
+            (DumperTypes.Mtdoops, MtdoopsParams p) => BuildMtdoops(machine, d, p),
             (DumperTypes.ThirdParty, ThirdPartyParams p) => new ThirdParty(p),
             (DumperTypes.NvramConsole, NvramConsoleParams p) => new NvramConsole(machine.Kernel, machine.Nvram, nvram, spec.Nvram.ChunkBytes, (int)p.Offset, (int)p.Size),
             (DumperTypes.EfiPstore, EfiPstoreParams p) => new EfiPstore(new EfiVariableStore(p.StoreSize, (int)d.RecordSize), p.CallNs, p.WriteNsPerByte, p.KmsgBytes),
@@ -23,9 +23,9 @@ public static class DumperFactory
         };
     }
 
-    private static Mtdoops BuildMtdoops(Machine machine, DumperSpec d, MtdoopsParams p, IReadOnlyList<int> badBlocks)
+    private static Mtdoops BuildMtdoops(Machine machine, DumperSpec d, MtdoopsParams p)
     {
-        var chip = new MtdActor(machine, new MtdFlash(d.MemSize, p.EraseSize, p.WriteNsPerByte, p.EraseNs, badBlocks));
+        var chip = new MtdActor(machine, new MtdFlash(d.MemSize, p.EraseSize, p.WriteNsPerByte, p.EraseNs, p.BadBlocks));
         var id = machine.Runtime.Register(chip);
         return new Mtdoops(id, chip, (int)d.RecordSize, d.DumpOops, p.Current, p.PanicWrite, p.PriorRecords, p.Chunk);
     }

@@ -39,7 +39,7 @@ public class DumperConfigTests
 
         var mtd = spec.Machine.Dumpers[0];
         Assert.Equal(("mtdoops", 4096L, 131072L), (mtd.Type, mtd.RecordSize, mtd.MemSize));
-        var m = Assert.IsType<MtdoopsSetup>(mtd.Params).Driver;
+        var m = Assert.IsType<MtdoopsParams>(mtd.Params);
         Assert.Equal((true, false, 3, 65536L), (m.Current, m.PanicWrite, m.PriorRecords, m.EraseSize));
         Assert.Equal(new ThirdPartyParams("take-lock", "logbuf_lock", 5_000_000), spec.Machine.Dumpers[1].Params);
     }
