@@ -26,8 +26,8 @@ public static class TableText
                 Format(c.LogSaved), Format(c.Vmcore), Format(c.RebootedInTime), Format(c.Hung), Format(c.Halted), Hypothesis(c)]);
         }
         WriteGrid(rows, o);
-        foreach (var c in t.Cells.Where(c => c.NotApplicable is not null))
-            o.WriteLine($"n/a {c.Design} {c.Cell}: {c.NotApplicable}");
+        foreach (var g in t.Cells.Where(c => c.NotApplicable is not null).GroupBy(c => c.Cell))
+            o.WriteLine($"n/a: {g.Key} under {string.Join(", ", g.Select(c => c.Design))}: {g.First().NotApplicable}");
         foreach (var s in e.Skipped) o.WriteLine($"{s.Design} left out: {s.Why}");
         o.WriteLine("log saved: a kmsg dump of this run reads back intact; rebooted in time: reset within panic_timeout + 2 s of the first panic.");
         o.WriteLine();
