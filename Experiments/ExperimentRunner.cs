@@ -16,15 +16,23 @@ public sealed record RunnerOptions(int Workers, int BatchSize = 50)
 /// <summary>Live counters of a running experiment, safe to read from another thread (the progress bar).</summary>
 public sealed class ExperimentProgress
 {
-    private long _written, _against, _unitsDone;
+    private long _written, _against, _unitsDone, _cellsDone;
 
-    public ExperimentProgress(long total, long alreadyDone, int units)
+    public ExperimentProgress(long total, long alreadyDone, int units, int cells, int cellsDone)
     {
         Total = total;
         AlreadyDone = alreadyDone;
         _written = alreadyDone;
         Units = units;
+        Cells = cells;
+        _cellsDone = cellsDone;
     }
+
+    /// <summary>(design, cell) pairs the experiment has.</summary>
+    public int Cells { get; }
+
+    /// <summary>(design, cell) pairs with every seed in the store.</summary>
+    public long CellsDone => Interlocked.Read(ref _cellsDone);
 
     /// <summary>Runs the experiment has in all (designs × cells × seeds).</summary>
     public long Total { get; }
@@ -42,11 +50,12 @@ public sealed class ExperimentProgress
 
     public long UnitsDone => Interlocked.Read(ref _unitsDone);
 
-    internal void Add(int rows, int against)
+    internal void Add(int rows, int against, bool cellDone)
     {
         Interlocked.Add(ref _written, rows);
         Interlocked.Add(ref _against, against);
         Interlocked.Increment(ref _unitsDone);
+        if (cellDone) Interlocked.Increment(ref _cellsDone);
     }
 }
 
@@ -70,7 +79,11 @@ public static class ExperimentRunner
         var experiment = plan.Experiment;
         var done = store.Done(experiment.Digest);
         var units = plan.Units(options.BatchSize, (d, c, s) => done.Contains((d, c, s))).ToList();
-        var progress = new ExperimentProgress(plan.TotalRuns, done.Count(k => plan.Seeds.Contains(k.Seed) && experiment.Designs.Contains(k.Design)), units.Count);
+        var pairs = plan.Pairs.ToList();
+        var stored = pairs.ToDictionary(p => (p.Design, p.Cell.Name), _ => 0L);
+        foreach (var k in done)
+            if (plan.Seeds.Contains(k.Seed) && stored.ContainsKey((k.Design, k.Cell))) stored[(k.Design, k.Cell)]++;
+        var progress = new ExperimentProgress(plan.TotalRuns, stored.Values.Sum(), units.Count, pairs.Count, stored.Values.Count(n => n == plan.Seeds.Count));
         started?.Invoke(progress);
         if (units.Count == 0) return RunStatus.Completed;
 
@@ -84,7 +97,7 @@ public static class ExperimentRunner
 
         var batch = new List<ResultRow>(MaxRowsPerTransaction);
         var against = 0;
-        var unitsInBatch = new List<(int Rows, int Against)>();
+        var unitsInBatch = new List<(WorkUnit Unit, int Against)>();
         while (true)
         {
             // Take what has arrived, up to one transaction's worth, then write it in one go.
@@ -97,12 +110,16 @@ public static class ExperimentRunner
                     foreach (var row in next.Rows)
                         if (row.Cell != Config.Experiments.ExperimentCell.Baseline && AgainstAny(row, probes)) a++;
                     batch.AddRange(next.Rows);
-                    unitsInBatch.Add((next.Rows.Count, a));
+                    unitsInBatch.Add((next.Unit, a));
                     against += a;
                 }
                 while (batch.Count < MaxRowsPerTransaction && inbox.TryTake(out next));
                 store.Write(batch);
-                foreach (var (rows, a) in unitsInBatch) progress.Add(rows, a);
+                foreach (var (unit, a) in unitsInBatch)
+                {
+                    var n = stored[(unit.Design, unit.Cell)] += unit.Count;
+                    progress.Add(unit.Count, a, n == plan.Seeds.Count);
+                }
                 batch.Clear();
                 unitsInBatch.Clear();
                 continue;

@@ -30,12 +30,33 @@ public static class HtmlReport
                  $"{H(e.Source.Name)} · {start.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, {(end - start).TotalSeconds:F1} s · actorcrash {H(Journal.ToolVersion)}</p>");
         b.Append($"<p class=\"meta\">hypothesis: {H(e.Hypothesis.Title)} — {string.Join(", ", e.Hypothesis.Probes.Select(p => $"<code>{H(p.Name)} {H(p.Tolerance)}</code>"))}</p></header>\n");
 
+        Glance(b, t);
         Verdicts(b, t);
         for (var i = 0; i < e.Hypothesis.Probes.Count; i++) Chart(b, t, i);
         Table(b, t);
         Method(b, t);
         b.Append("<script>\n").Append(Script).Append("</script>\n</body></html>\n");
         return b.ToString();
+    }
+
+    private static void Glance(StringBuilder b, ReliabilityTable t)
+    {
+        var designs = t.Experiment.Designs;
+        b.Append("<section><h2>The hypothesis per cell and design</h2><table class=\"glance\"><tr><th>cell</th>");
+        foreach (var d in designs) b.Append($"<th>{H(d)}</th>");
+        b.Append("</tr>\n");
+        foreach (var cell in t.Experiment.Cells)
+        {
+            b.Append($"<tr><td>{H(cell.Name)}</td>");
+            foreach (var d in designs)
+            {
+                var c = t.Cells.First(x => x.Design == d && x.Cell == cell.Name);
+                var (cls, text) = c.NotApplicable is not null ? ("na", "n/a") : c.Status == "held" ? ("ok", "held") : c.Status == "deviated" ? ("dev", "deviated") : ("na", c.Status);
+                b.Append($"<td class=\"{cls}\" title=\"{H(c.NotApplicable ?? string.Join(", ", c.Probes.Select(p => $"{p.Probe} {TableText.Format(p.Measured)}")))}\">{text}</td>");
+            }
+            b.Append("</tr>\n");
+        }
+        b.Append("</table></section>\n");
     }
 
     private static void Verdicts(StringBuilder b, ReliabilityTable t)
@@ -158,6 +179,8 @@ public static class HtmlReport
         figcaption { font-size: 12px; color: #444; margin-top: 4px; } .key { margin-right: 14px; white-space: nowrap; }
         .key i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
         .key i.thr { height: 0; border-top: 2px dashed #c4262e; width: 14px; vertical-align: 3px; }
+        table.glance td.ok { background: #e6f4ea; color: #1a7f37; } table.glance td.dev { background: #fde7e9; color: #c4262e; font-weight: 600; }
+        table.glance td.na { color: #999; } table.glance td, table.glance th { text-align: center; } table.glance td:first-child { text-align: left; }
         dt { font-weight: 600; } dd { margin: 0 0 6px 16px; }
 
         """;

@@ -31,6 +31,8 @@ public static class TableText
         foreach (var s in e.Skipped) o.WriteLine($"{s.Design} left out: {s.Why}");
         o.WriteLine("log saved: a kmsg dump of this run reads back intact; rebooted in time: reset within panic_timeout + 2 s of the first panic.");
         o.WriteLine();
+        WriteMatrix(t, o);
+        o.WriteLine();
         o.WriteLine("verdicts:");
         foreach (var v in t.Verdicts)
         {
@@ -55,6 +57,23 @@ public static class TableText
         }
     }
 
+    /// <summary>The hypothesis at a glance: a row per cell, a column per design.</summary>
+    public static void WriteMatrix(ReliabilityTable t, TextWriter o)
+    {
+        var designs = t.Experiment.Designs;
+        var rows = new List<string[]>();
+        rows.Add(["hypothesis", .. designs]);
+        foreach (var cell in t.Experiment.Cells)
+            rows.Add([cell.Name, .. designs.Select(d => t.Cells.First(c => c.Design == d && c.Cell == cell.Name) switch
+            {
+                { NotApplicable: not null } => "n/a",
+                { Status: "held" } => "held",
+                { Status: "deviated" } => "DEVIATED",
+                var c => c.Status,
+            })]);
+        WriteGrid(rows, o, groupFirstColumn: false);
+    }
+
     /// <summary>"97.5% [86.8-99.6]".</summary>
     public static string Format(Share s) => string.Create(CultureInfo.InvariantCulture, $"{Pct(s.Value)} [{Pct(s.Low, false)}-{Pct(s.High, false)}]");
 
@@ -67,10 +86,10 @@ public static class TableText
         var s => s,
     };
 
-    private static void WriteGrid(List<string[]> rows, TextWriter o)
+    private static void WriteGrid(List<string[]> rows, TextWriter o, bool groupFirstColumn = true)
     {
         var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
-        string Line(string[] r) => "| " + string.Join(" | ", r.Select((cell, i) => i is 2 ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]))) + " |";
+        string Line(string[] r) => "| " + string.Join(" | ", r.Select((cell, i) => i is 2 && groupFirstColumn ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]))) + " |";
         var rule = "|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|";
         o.WriteLine(Line(rows[0]));
         o.WriteLine(rule);
@@ -78,7 +97,7 @@ public static class TableText
         foreach (var r in rows.Skip(1))
         {
             var shown = (string[])r.Clone();
-            if (r[0] == design) shown[0] = "";
+            if (groupFirstColumn && r[0] == design) shown[0] = "";
             design = r[0];
             o.WriteLine(Line(shown));
         }

@@ -144,10 +144,9 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
             catch (Exception e) { failure = e; }
         }) { Name = "experiment-writer" };
         thread.Start();
-        var cells = session.Plan.Pairs.Count();
         if (interactive)
             AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 20 }, new PercentageColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("starting", maxValue: Math.Max(1, session.Plan.TotalRuns));
@@ -155,7 +154,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
                         if (progress is { } p)
                         {
                             task.Value = p.Written;
-                            task.Description = Describe(p, sw, cells);
+                            task.Description = Describe(p, sw);
                         }
                 });
         else
@@ -164,7 +163,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
             while (!thread.Join(200))
                 if (sw.Elapsed >= next && progress is { } p)
                 {
-                    Console.Error.WriteLine($"progress: {Describe(p, sw, cells)}");
+                    Console.Error.WriteLine($"progress: {Describe(p, sw)}");
                     next += TimeSpan.FromSeconds(2);
                 }
         }
@@ -176,15 +175,14 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
         return status;
     }
 
-    private static string Describe(ExperimentProgress p, Stopwatch sw, int cells)
+    private static string Describe(ExperimentProgress p, Stopwatch sw)
     {
         var ran = p.Written - p.AlreadyDone;
         var rate = ran / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
         var left = p.Total - p.Written;
         var eta = rate > 0 ? TimeSpan.FromSeconds(left / rate) : TimeSpan.Zero;
-        var cellsDone = p.Total == 0 ? cells : (int)(cells * p.Written / p.Total);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{p.Written:N0}/{p.Total:N0} runs, ~{cellsDone}/{cells} cells, {rate:N0} runs/s, ETA {eta:m\\:ss}, deviating runs {p.Against:N0}");
+            $"{p.CellsDone}/{p.Cells} cells, {p.Written:N0}/{p.Total:N0} runs, {rate:N0}/s, ETA {eta:m\\:ss}, deviating {p.Against:N0}");
     }
 
     private static string NameOf(string source) =>
