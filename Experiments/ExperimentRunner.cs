@@ -89,7 +89,7 @@ public static class ExperimentRunner
 
         var probes = experiment.Hypothesis.Probes;
         var inbox = new BlockingCollection<UnitDone>();
-        var finished = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finished = new TaskCompletionSource<UnitFailed?>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var system = ActorSystem.Create("experiment", AkkaSettings.Load());
         var workers = Enumerable.Range(0, Math.Max(1, options.Workers)).Select(i => system.ActorOf(ExperimentWorker.Props(), $"worker-{i}")).ToArray();
         var coordinator = system.ActorOf(ExperimentCoordinator.Props(workers, units, u => new RunUnit(experiment, u), inbox.Add, finished), "coordinator");
@@ -127,8 +127,10 @@ public static class ExperimentRunner
             if (finished.Task.IsCompleted && inbox.Count == 0) break;
         }
         system.Terminate().Wait(TimeSpan.FromSeconds(10));
-        var error = finished.Task.Result;
-        if (error is not null) throw new ScenarioException(experiment.Source.Name, 0, "", "an experiment every design can run", error);
+        if (finished.Task.Result is { } failed)
+            throw failed.Internal
+                ? new InvalidOperationException($"emulator error in {failed.Unit}: {failed.Error}")
+                : new ScenarioException(experiment.Source.Name, 0, "", "an experiment every design can run", $"{failed.Unit}: {failed.Error}");
         return progress.UnitsDone == units.Count ? RunStatus.Completed : RunStatus.Interrupted;
     }
 
@@ -149,7 +151,7 @@ public sealed record StopExperiment
 /// <summary>
 /// Hands an experiment's units to its workers as they ask (two in flight per worker, the next when
 /// one comes back) and passes every <see cref="UnitDone"/> to the sink. Completes
-/// <c>finished</c> with null when every unit is back or after a stop, with the error of a failed unit.
+/// <c>finished</c> with null when every unit is back or after a stop, with the first failed unit otherwise.
 /// Works with local or remote workers alike: <c>message</c> says what to send for a unit.
 /// </summary>
 public sealed class ExperimentCoordinator : ReceiveActor
@@ -159,12 +161,12 @@ public sealed class ExperimentCoordinator : ReceiveActor
     private readonly Queue<WorkUnit> _units;
     private readonly Func<WorkUnit, object> _message;
     private readonly Action<UnitDone> _sink;
-    private readonly TaskCompletionSource<string?> _finished;
+    private readonly TaskCompletionSource<UnitFailed?> _finished;
     private int _inFlight;
     private bool _stopping;
 
     public ExperimentCoordinator(IReadOnlyList<IActorRef> workers, IEnumerable<WorkUnit> units, Func<WorkUnit, object> message,
-        Action<UnitDone> sink, TaskCompletionSource<string?> finished)
+        Action<UnitDone> sink, TaskCompletionSource<UnitFailed?> finished)
     {
         _units = new Queue<WorkUnit>(units);
         (_message, _sink, _finished) = (message, sink, finished);
@@ -178,7 +180,7 @@ public sealed class ExperimentCoordinator : ReceiveActor
         {
             _inFlight--;
             _stopping = true;
-            _finished.TrySetResult($"{f.Unit}: {f.Error}");
+            _finished.TrySetResult(f);
         });
         Receive<StopExperiment>(_ =>
         {
@@ -191,7 +193,7 @@ public sealed class ExperimentCoordinator : ReceiveActor
     }
 
     public static Props Props(IReadOnlyList<IActorRef> workers, IEnumerable<WorkUnit> units, Func<WorkUnit, object> message,
-        Action<UnitDone> sink, TaskCompletionSource<string?> finished) =>
+        Action<UnitDone> sink, TaskCompletionSource<UnitFailed?> finished) =>
         global::Akka.Actor.Props.Create(() => new ExperimentCoordinator(workers, units, message, sink, finished));
 
     private void Next(IActorRef worker)
