@@ -57,6 +57,7 @@ public sealed class ExperimentSettings : CommandSettings
         if (Seeds is not null && !SeedRange.TryParse(Seeds, out _)) return ValidationResult.Error($"--seeds takes {SeedRange.Syntax}; got \"{Seeds}\"");
         if (Workers is < 1) return ValidationResult.Error("--workers must be at least 1");
         if (Batch < 1) return ValidationResult.Error("--batch must be at least 1");
+        if (Out is not null && File.Exists(Out)) return ValidationResult.Error($"--out: \"{Out}\" is a file; expected a directory (it is made if missing)");
         if (DesignList is { } names)
         {
             var unknown = names.FirstOrDefault(n => !KernelParameters.Designs.Contains(n));
@@ -88,8 +89,9 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
         var signal = 0;
         void OnSignal(PosixSignalContext c)
         {
-            c.Cancel = true;  // stop cleanly ourselves: the rows received so far are written, then the table
-            Interlocked.CompareExchange(ref signal, c.Signal == PosixSignal.SIGTERM ? 143 : 130, 0);
+            // The first signal stops cleanly (the rows received so far are written, then the table); a second one ends the process.
+            if (Interlocked.CompareExchange(ref signal, c.Signal == PosixSignal.SIGTERM ? 143 : 130, 0) != 0) return;
+            c.Cancel = true;
             stop.Cancel();
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -104,6 +106,11 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
         catch (StoreMismatchException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
+            return (int)ExitCode.BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            Console.Error.WriteLine($"error: --out: cannot write the results to \"{outDir}\": {e.Message}");
             return (int)ExitCode.BadInput;
         }
         using (session)
