@@ -130,8 +130,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
             }
             if (status == RunStatus.Interrupted)
             {
-                Console.Error.WriteLine($"interrupted: {table.Rows:N0} of {session.Plan.TotalRuns:N0} runs are in the store; continue with: " +
-                    $"actorcrash experiment {settings.Experiment ?? ""} --out {outDir} --resume".Replace("  ", " "));
+                Console.Error.WriteLine($"interrupted: {table.Rows:N0} of {session.Plan.TotalRuns:N0} runs are in the store; continue with: {ResumeCommand(settings, outDir)}");
                 return signal != 0 ? signal : 130;
             }
             return table.Deviated ? (int)ExitCode.Violation : (int)ExitCode.Ok;
@@ -190,6 +189,18 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
         var eta = rate > 0 ? TimeSpan.FromSeconds(left / rate) : TimeSpan.Zero;
         return string.Create(CultureInfo.InvariantCulture,
             $"{p.CellsDone}/{p.Cells} cells, {p.Written:N0}/{p.Total:N0} runs, {rate:N0}/s, ETA {eta:m\\:ss}, deviating {p.Against:N0}");
+    }
+
+    /// <summary>The same invocation with --resume, as a user pastes it.</summary>
+    private static string ResumeCommand(ExperimentSettings s, string outDir)
+    {
+        var args = new List<string> { "actorcrash", "experiment" };
+        if (s.Experiment is not null) args.Add(s.Experiment);
+        if (s.Runs is { } runs) args.AddRange(["--runs", $"{runs}"]);
+        if (s.Seeds is not null) args.AddRange(["--seeds", s.Seeds]);
+        if (s.Designs is not null) args.AddRange(["--designs", s.Designs]);
+        args.AddRange(["--out", outDir, "--resume"]);
+        return string.Join(' ', args.Select(ExperimentSession.Quote));
     }
 
     private static string NameOf(string source) =>
