@@ -51,7 +51,15 @@ public static class HtmlReport
             foreach (var d in designs)
             {
                 var c = t.Cells.First(x => x.Design == d && x.Cell == cell.Name);
-                var (cls, text) = c.NotApplicable is not null ? ("na", "n/a") : c.Status == "held" ? ("ok", "held") : c.Status == "deviated" ? ("dev", "deviated") : ("na", c.Status);
+                var (cls, text) = t.Judgement(c) switch
+                {
+                    "not-applicable" => ("na", "n/a"),
+                    "held" => ("ok", "held"),
+                    "deviated" => ("dev", "deviated"),
+                    "baseline-fails" => ("warn", "baseline fails"),
+                    "not-judged" => ("na", "not judged"),
+                    var j => ("na", j),
+                };
                 b.Append($"<td class=\"{cls}\" title=\"{H(c.NotApplicable ?? string.Join(", ", c.Probes.Select(p => $"{p.Probe} {TableText.Format(p.Measured)}")))}\">{text}</td>");
             }
             b.Append("</tr>\n");
@@ -142,9 +150,10 @@ public static class HtmlReport
                 b.Append($"<tr class=\"na\"><td>{H(c.Design)}</td><td>{H(c.Cell)}</td><td colspan=\"7\" title=\"{H(c.NotApplicable)}\">not applicable: {H(c.NotApplicable)}</td></tr>\n");
                 continue;
             }
-            var status = c.Status == "deviated"
-                ? $"<td class=\"bad\">deviated: {H(string.Join(", ", c.Probes.Where(p => !p.Held).Select(p => p.Probe)))}</td>"
-                : $"<td class=\"{(c.Status == "held" ? "good" : "warn")}\">{H(c.Status)}</td>";
+            var judgement = t.Judgement(c);
+            var status = judgement is "deviated" or "baseline-fails"
+                ? $"<td class=\"{(judgement == "deviated" ? "bad" : "warn")}\">{H(judgement.Replace('-', ' '))}: {H(string.Join(", ", c.Probes.Where(p => !p.Held).Select(p => p.Probe)))}</td>"
+                : $"<td class=\"{(judgement == "held" ? "good" : "warn")}\">{H(judgement.Replace('-', ' '))}</td>";
             b.Append($"<tr><td>{H(c.Design)}</td><td>{H(c.Cell)}</td><td class=\"n\">{c.Runs}</td>" +
                      $"<td>{TableText.Format(c.LogSaved)}</td><td>{TableText.Format(c.Vmcore)}</td><td>{TableText.Format(c.RebootedInTime)}</td>" +
                      $"<td>{TableText.Format(c.Hung)}</td><td>{TableText.Format(c.Halted)}</td>{status}</tr>\n");
@@ -180,7 +189,7 @@ public static class HtmlReport
         .key i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
         .key i.thr { height: 0; border-top: 2px dashed #c4262e; width: 14px; vertical-align: 3px; }
         table.glance td.ok { background: #e6f4ea; color: #1a7f37; } table.glance td.dev { background: #fde7e9; color: #c4262e; font-weight: 600; }
-        table.glance td.na { color: #999; } table.glance td, table.glance th { text-align: center; } table.glance td:first-child { text-align: left; }
+        table.glance td.na { color: #999; } table.glance td.warn { background: #fff4d6; } table.glance td, table.glance th { text-align: center; } table.glance td:first-child { text-align: left; }
         dt { font-weight: 600; } dd { margin: 0 0 6px 16px; }
 
         """;

@@ -23,7 +23,7 @@ public static class TableText
                 continue;
             }
             rows.Add([c.Design, c.Cell, c.Runs == c.Planned ? $"{c.Runs}" : $"{c.Runs}/{c.Planned}",
-                Format(c.LogSaved), Format(c.Vmcore), Format(c.RebootedInTime), Format(c.Hung), Format(c.Halted), Hypothesis(c)]);
+                Format(c.LogSaved), Format(c.Vmcore), Format(c.RebootedInTime), Format(c.Hung), Format(c.Halted), Hypothesis(t, c)]);
         }
         WriteGrid(rows, o);
         foreach (var g in t.Cells.Where(c => c.NotApplicable is not null).GroupBy(c => c.Cell))
@@ -64,12 +64,13 @@ public static class TableText
         var rows = new List<string[]>();
         rows.Add(["hypothesis", .. designs]);
         foreach (var cell in t.Experiment.Cells)
-            rows.Add([cell.Name, .. designs.Select(d => t.Cells.First(c => c.Design == d && c.Cell == cell.Name) switch
+            rows.Add([cell.Name, .. designs.Select(d => t.Judgement(t.Cells.First(c => c.Design == d && c.Cell == cell.Name)) switch
             {
-                { NotApplicable: not null } => "n/a",
-                { Status: "held" } => "held",
-                { Status: "deviated" } => "DEVIATED",
-                var c => c.Status,
+                "not-applicable" => "n/a",
+                "deviated" => "DEVIATED",
+                "baseline-fails" => "BASELINE FAILS",
+                "not-judged" => "not judged",
+                var j => j,
             })]);
         WriteGrid(rows, o, groupFirstColumn: false);
     }
@@ -79,12 +80,16 @@ public static class TableText
 
     private static string Pct(double x, bool sign = true) => (x * 100).ToString("0.#", CultureInfo.InvariantCulture) + (sign ? "%" : "");
 
-    private static string Hypothesis(CellResult c) => c.Status switch
+    private static string Hypothesis(ReliabilityTable t, CellResult c) => t.Judgement(c) switch
     {
         "held" => c.Probes.All(p => p.Conclusive) ? "held" : "held (not conclusive)",
-        "deviated" => "DEVIATED: " + string.Join(", ", c.Probes.Where(p => !p.Held).Select(p => $"{p.Probe} {Pct(p.Measured.Value)}")),
-        var s => s,
+        "deviated" => "DEVIATED: " + Failing(c),
+        "baseline-fails" => "BASELINE FAILS: " + Failing(c),
+        "not-judged" => "not judged (the baseline fails)",
+        var j => j,
     };
+
+    private static string Failing(CellResult c) => string.Join(", ", c.Probes.Where(p => !p.Held).Select(p => $"{p.Probe} {Pct(p.Measured.Value)}"));
 
     private static void WriteGrid(List<string[]> rows, TextWriter o, bool groupFirstColumn = true)
     {
