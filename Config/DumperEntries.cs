@@ -16,8 +16,8 @@ internal static class DumperEntries
         if (era == "2.6.38" || (era == "auto" && DumperTypes.Is2011Design(design)))
             return new DumperSpec(DumperTypes.Ramoops, recordSize, memSize, dumpOops);
 
-        var consoleSize = r.Size(r["machine.ramoops.console_size"], 0, nvram.SizeBytes);
-        var pmsgSize = r.Size(r["machine.ramoops.pmsg_size"], 0, nvram.SizeBytes);
+        var consoleSize = ZoneSize(r, r["machine.ramoops.console_size"], nvram);
+        var pmsgSize = ZoneSize(r, r["machine.ramoops.pmsg_size"], nvram);
         if (memSize < recordSize + consoleSize + pmsgSize)
             throw r.Error("machine.ramoops.mem_size", "mem_size >= record_size + console_size + pmsg_size",
                 $"ramoops.mem_size ({memSize}) must hold one record_size ({recordSize}) dmesg record plus console_size ({consoleSize}) and pmsg_size ({pmsgSize})");
@@ -35,6 +35,18 @@ internal static class DumperEntries
             r.Size(r["machine.pstore.kmsg_bytes"], 1),
             pmsg));
     }
+
+    /// <summary>A pstore zone (console_size, pmsg_size): 0 for none, else room for its 12-byte header, up to 2 × 64 ECC parity bytes and some text.</summary>
+    internal static long ZoneSize(FieldReader r, Field f, NvramSpec? nvram = null)
+    {
+        var size = r.Size(f, 0, nvram?.SizeBytes ?? Caps.MaxDeviceBytes, nvram is null ? "" : " (at most machine.nvram.size)");
+        return size is 0 or >= MinZoneSize
+            ? size
+            : throw r.Error(f.Key, $"0 or a size of at least {MinZoneSize} bytes",
+                $"expected 0 (no zone) or a size of at least {MinZoneSize} bytes (the zone holds a 12-byte header and, with ECC, its parity), got {size}");
+    }
+
+    private const long MinZoneSize = 256;
 
     public static DumperSpec ReadMtdoops(FieldReader r, string design)
     {

@@ -41,16 +41,7 @@ public sealed class CompareSettings : CommandSettings
             return ValidationResult.Error($"--seeds takes {SeedRange.Syntax}; got \"{Seeds}\"");
         if (Json && Csv)
             return ValidationResult.Error("--json and --csv cannot be combined");
-        if (Designs is not null)
-        {
-            var names = Designs.Split(',').Select(n => n.Trim()).ToArray();
-            var unknown = names.FirstOrDefault(n => Actors.Designs.Designs.Find(n) is null);
-            if (unknown is not null)
-                return ValidationResult.Error($"--designs: unknown design \"{unknown}\"; known: {string.Join(", ", Actors.Designs.Designs.All.Select(d => d.Name))}");
-            if (names.Distinct().Count() != names.Length)
-                return ValidationResult.Error("--designs names a design twice");
-        }
-        return ValidationResult.Success();
+        return Options.DesignList(Designs);
     }
 }
 

@@ -9,7 +9,7 @@ namespace ActorCrash.Cli.Commands;
 /// <summary>An inclusive range of seeds, written A..B.</summary>
 public readonly record struct SeedRange(ulong First, ulong Last)
 {
-    public const string Syntax = "a range of seeds A..B with A <= B, e.g. 1..200";
+    public const string Syntax = "a range of seeds A..B with A <= B and at most 10,000,000 seeds, e.g. 1..200";
 
     public ulong Count => Last - First + 1;
 
@@ -20,7 +20,7 @@ public readonly record struct SeedRange(ulong First, ulong Last)
         if (dots <= 0) return false;
         if (!ulong.TryParse(text.AsSpan(0, dots), NumberStyles.None, CultureInfo.InvariantCulture, out var first) ||
             !ulong.TryParse(text.AsSpan(dots + 2), NumberStyles.None, CultureInfo.InvariantCulture, out var last) ||
-            first > last || last - first >= int.MaxValue)
+            first > last || last - first >= Options.MaxSeeds)
             return false;
         range = new SeedRange(first, last);
         return true;
@@ -66,9 +66,7 @@ public static class DesignComparison
     /// </param>
     public static ComparisonReport Run(string? path, SeedRange seeds, IReadOnlyList<PanicDesign> designs, bool skipUnreadable = false)
     {
-        var (text, source) = path is null
-            ? (ScenarioLoader.BuiltInText(ScenarioLoader.DefaultName), $"built-in:{ScenarioLoader.DefaultName}")
-            : (FileText(path), path);
+        var (text, source) = Scenarios.Text(path);
         var runs = new List<(PanicDesign Design, ScenarioSpec Spec)>();
         var skipped = new List<SkippedDesign>();
         ScenarioException? first = null;
@@ -113,18 +111,5 @@ public static class DesignComparison
         }
         Array.Sort(ends);
         return new DesignRow(design.Name, design.Models, ends.Length, intact, vmcore, rebooted, hung, halted, survived, ends[(ends.Length - 1) / 2]);
-    }
-
-    private static string FileText(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            ScenarioLoader.LoadFile(path);  // says what is wrong with the file, as `run` would
-            throw;
-        }
     }
 }
