@@ -7,5 +7,5 @@ namespace ActorCrash.Actors;
 /// </summary>
 public static class EmulatorVersion
 {
-    public const string Value = "0.13.0";
+    public const string Value = "0.13.0";  // 0.13: trace messages in TraceText form
 }

@@ -180,7 +180,7 @@ public sealed class Machine
         for (var i = 0; i < lines.Length; i++)
         {
             var e = Runtime.Trace[i];
-            lines[i] = new TraceLine(e.Time, actors[e.From.Index].Name, actors[e.To.Index].Name, e.Message.ToString());
+            lines[i] = new TraceLine(e.Time, actors[e.From.Index].Name, actors[e.To.Index].Name, TraceText.Describe(e.Message));
         }
         return lines;
     }

@@ -44,7 +44,7 @@ public sealed class MachineActor : ReceiveActor
         {
             machine = MachineFor(spec);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        catch (Exception e)  // the loader refuses bad scenarios: whatever fails here is reported, never left to a timeout
         {
             Sender.Tell(new RunFailed(first, e.Message));
             return;
