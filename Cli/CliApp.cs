@@ -93,7 +93,8 @@ public static class Errors
             .SelectMany(t => t.GetProperties())
             .SelectMany(p => p.GetCustomAttributes(typeof(CommandOptionAttribute), true).Cast<CommandOptionAttribute>())
             .SelectMany(a => a.LongNames)
-            .Distinct();
+            .Distinct()
+            .Where(n => n != m.Groups[1].Value);  // an option of another verb: suggest this verb's nearest
         return Suggestions.DidYouMean(m.Groups[1].Value, known, n => $"--{n}", maxDistance: 2);
     }
 }
