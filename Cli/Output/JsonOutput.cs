@@ -19,7 +19,7 @@ public static class JsonOutput
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new HeldLockConverter() },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,  // "a < b", not "a \u003C b": read by people too
     };
@@ -37,5 +37,21 @@ public static class JsonOutput
             versioned[key] = child;
         }
         return versioned.ToJsonString(Options);
+    }
+
+    /// <summary>HeldLock carries its holder's fate as the enum's name: written as the enums are, snake_case.</summary>
+    private sealed class HeldLockConverter : JsonConverter<HeldLock>
+    {
+        public override HeldLock Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new NotSupportedException("outputs are written, not read");
+
+        public override void Write(Utf8JsonWriter writer, HeldLock value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("lock", value.Lock);
+            writer.WriteNumber("cpu", value.Cpu);
+            writer.WriteString("holder_fate", JsonNamingPolicy.SnakeCaseLower.ConvertName(value.HolderFate));
+            writer.WriteEndObject();
+        }
     }
 }
