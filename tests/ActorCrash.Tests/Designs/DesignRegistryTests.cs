@@ -120,7 +120,7 @@ public class DesignRegistryTests
         var csv = new StringWriter();
         CompareCommand.WriteCsv(DesignComparison.Run(null, new SeedRange(1, 40), [Registry.ByName("linux-2.6.38")]), csv);
         Assert.Equal("schema_version,scenario,seeds,design,runs,nvram_intact,vmcore,rebooted,hung,halted,survived,median_end_ns", csv.ToString().Split('\n')[0].TrimEnd('\r'));
-        Assert.StartsWith("thread-2011,1..40,linux-2.6.38,40,40,40,0,0,0,", csv.ToString().Split('\n')[1]);
+        Assert.StartsWith("1,thread-2011,1..40,linux-2.6.38,40,40,40,0,0,0,", csv.ToString().Split('\n')[1]);
     }
 
     [Fact]
