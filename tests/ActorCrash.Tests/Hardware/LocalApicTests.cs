@@ -36,6 +36,16 @@ public class LocalApicTests
     }
 
     [Fact]
+    public void Two_ipis_of_one_vector_while_interrupts_are_off_still_leave_it_pending()
+    {
+        var apic = new LocalApic { InterruptsEnabled = false };
+        apic.AcceptIpi(InterruptVector.Reboot);
+        apic.AcceptIpi(InterruptVector.Reboot);
+        apic.InterruptsEnabled = true;
+        Assert.Equal(InterruptVector.Reboot, apic.TakePendingVector());
+    }
+
+    [Fact]
     public void Pending_vectors_are_taken_highest_first_and_each_once()
     {
         var apic = new LocalApic { InterruptsEnabled = false };

@@ -151,6 +151,49 @@ public class MtdFlashTests
     }
 
     [Fact]
+    public void A_partial_program_as_long_as_the_store_is_a_whole_store()
+    {
+        var f = Flash();
+        f.PartialNextStore = 3;
+        Assert.Equal(3, f.Program(0, [1, 2, 3], out var errno));
+        Assert.Equal(0, errno);
+        Assert.Equal(0, f.BytesRejected);
+    }
+
+    [Fact]
+    public void Erase_forgets_flips_from_the_first_byte_of_the_block_to_its_last_and_no_further()
+    {
+        var f = Flash();
+        f.FlipBits(4096, 0x01);          // first byte of block 1
+        f.FlipBits(2 * 4096 - 1, 0x01);  // last byte of block 1
+        f.FlipBits(2 * 4096, 0x01);      // first byte of block 2
+        f.EraseBlockAt(4096);
+        Assert.Equal(0, f.FlippedBytes(4096, 4096));
+        Assert.Equal(1, f.FlippedBytes(2 * 4096, 1));
+    }
+
+    [Fact]
+    public void A_bit_flip_toggles_exactly_the_masked_bits_and_is_counted_in_its_range_only()
+    {
+        var f = Flash();
+        f.Program(0, [0x0F, 0x0F, 0x0F], out _);
+        f.FlipBits(1, 0x81);
+        Assert.Equal(0x8E, f.Read(1, 1)[0]);
+        Assert.Equal(1, f.FlippedBytes(1, 1));
+        Assert.Equal(0, f.FlippedBytes(0, 1));
+        Assert.Equal(0, f.FlippedBytes(2, 1));
+    }
+
+    [Fact]
+    public void A_part_without_bad_blocks_can_be_built_and_blanked()
+    {
+        var f = new MtdFlash(8192, 4096, 1, 1);
+        f.Blank();
+        Assert.False(f.IsBad(0));
+        Assert.False(f.IsBad(4096));
+    }
+
+    [Fact]
     public void Slowdown_multiplies_the_cost_of_a_byte()
     {
         var f = Flash();
@@ -179,6 +222,20 @@ public class NvramTests
         Assert.Equal(1, n.Stores);
         Assert.Equal(3, n.BytesStored);
         Assert.Equal(3, n.StoreNsPerByte);
+    }
+
+    [Fact]
+    public void Slowdown_multiplies_the_cost_of_a_store()
+    {
+        var n = new Nvram(8, 3) { Slowdown = 4 };
+        Assert.Equal(12, n.StoreNsPerByte);
+    }
+
+    [Fact]
+    public void An_empty_or_negative_part_is_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Nvram(0, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Nvram(-1, 1));
     }
 
     [Fact]
@@ -226,6 +283,62 @@ public class NvramTests
         Assert.False(n.Damaged(0, out _));
         n.Store(1, [0x33]);
         Assert.False(n.Damaged(1, out _));
+    }
+
+    [Fact]
+    public void A_fill_over_a_flipped_byte_repairs_it()
+    {
+        var n = new Nvram(16, 1);
+        n.Store(0, [0x11, 0x22]);
+        n.FlipBits(1, 0x01);
+        n.Fill(0, 2, 0);
+        Assert.False(n.Damaged(1, out _));
+    }
+
+    [Fact]
+    public void A_store_repairs_only_the_bytes_it_covers()
+    {
+        var n = new Nvram(16, 1);
+        n.Store(0, [1, 1, 1, 1, 1, 1, 1, 1]);
+        n.FlipBits(0, 0x10);   // before the store
+        n.FlipBits(6, 0x10);   // just past it
+        n.Store(3, [9, 9, 9]); // bytes 3..5
+        Assert.True(n.Damaged(0, out _));
+        Assert.True(n.Damaged(6, out _));
+    }
+
+    [Fact]
+    public void Power_loss_of_plain_dram_forgets_the_bit_flips_too()
+    {
+        var n = new Nvram(8, 1);
+        n.Store(0, [5]);
+        n.FlipBits(0, 0x01);
+        n.PowerLoss(batteryBacked: false);
+        Assert.False(n.Damaged(0, out _));
+    }
+
+    [Fact]
+    public void Power_on_clears_bytes_written_only_by_a_fill_or_a_bit_flip()
+    {
+        var filled = new Nvram(32, 1);
+        filled.Fill(8, 8, 0xAA);
+        filled.PowerOn();
+        Assert.Equal(new byte[32], filled.Read(0, 32).ToArray());
+
+        var flipped = new Nvram(32, 1);
+        flipped.FlipBits(10, 0x80);
+        flipped.PowerOn();
+        Assert.Equal(0, flipped.Read(10, 1)[0]);
+    }
+
+    [Fact]
+    public void Power_on_forgets_the_bit_flips_of_the_previous_run()
+    {
+        var n = new Nvram(32, 1);
+        n.Store(20, [0x40]);
+        n.FlipBits(20, 0x80);
+        n.PowerOn();
+        Assert.False(n.Damaged(20, out _));
     }
 
     [Fact]
@@ -378,6 +491,25 @@ public class CrashKernelRegionTests
         r.Scribble(0, 0);   // byte 0 was 7
         r.Scribble(0, 7);   // and is 7 again
         Assert.True(r.Corrupted);
+        Assert.True(r.DigestMatches());
+    }
+
+    [Fact]
+    public void A_stray_write_of_ff_over_an_ff_byte_still_damages_the_image()
+    {
+        var r = new CrashKernelRegion();
+        r.Scribble(8, 0xFF);   // byte 8 of the stand-in is 0xFF (8 * 31 + 7 = 255)
+        Assert.False(r.DigestMatches());
+    }
+
+    [Fact]
+    public void Reload_restores_every_byte_so_a_later_write_that_is_undone_still_matches()
+    {
+        var r = new CrashKernelRegion();
+        r.Scribble(500, 0);
+        r.Reload();
+        r.Scribble(0, 0);
+        r.Scribble(0, 7);
         Assert.True(r.DigestMatches());
     }
 
