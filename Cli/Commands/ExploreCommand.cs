@@ -155,7 +155,7 @@ public sealed class ExploreCommand : Command<ExploreSettings>
     private static void WriteSummary(ExploreSummary s, TextWriter o)
     {
         if (s.Interrupted is { } signal)
-            o.WriteLine($"interrupted by {signal}: stopped after {s.Runs:N0} runs; every violation found so far is saved");
+            o.WriteLine($"interrupted by {signal}: stopped after {s.Runs:N0} runs; every violation kept so far (the first {Explorer.MaxKept}) is saved");
         o.WriteLine($"runs: {s.Runs:N0} in {s.ElapsedSeconds:F2} s ({s.Runs / Math.Max(1e-9, s.ElapsedSeconds):N0} runs/s), distinct outcomes: {s.DistinctOutcomes}");
         if (s.Exhaustive is { } ex)
             o.WriteLine($"exhaustive: {ex.Schedules:N0} schedules ({(ex.Complete ? "the whole space" : "stopped before the space was exhausted")}; " +

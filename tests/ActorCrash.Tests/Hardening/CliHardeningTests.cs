@@ -45,6 +45,13 @@ public class CliHardeningTests
     }
 
     [Fact]
+    public void Help_is_not_cut_at_80_columns_when_piped()  // the test host's output is a pipe
+    {
+        var help = Cli("explore", "--help").Out;
+        Assert.Contains("portfolio (default: random, pct d=3, delay-bounding, pct d=5 by run), random, pct, delay-bounding, exhaustive", help);
+    }
+
+    [Fact]
     public void Version_prints_the_emulator_version() =>
         Assert.Equal((0, EmulatorVersion.Value), (Cli("--version").Exit, Cli("--version").Out.Trim()));
 
