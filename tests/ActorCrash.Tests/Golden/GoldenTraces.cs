@@ -53,7 +53,7 @@ public static class GoldenTraces
         {
             return new Group(scenario, design, e.Message.ReplaceLineEndings(" "), []);
         }
-        var machine = new Machine(spec);
+        using var machine = new Machine(spec);
         var seeds = new List<(ulong, Outcome, string)>();
         for (var seed = FirstSeed; seed <= LastSeed; seed++)
         {
