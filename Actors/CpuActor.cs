@@ -38,8 +38,11 @@ public sealed record PowerOn
     public static readonly PowerOn Instance = new();
 }
 
-/// <summary>Machine → CPU (a control message, not traced): the kernel code it ran threw <paramref name="What"/>; its supervisor resumed it to oops.</summary>
-public sealed record KernelFault(string What);
+/// <summary>
+/// Machine → CPU (a control message, not traced): the kernel code it ran threw <paramref name="What"/>;
+/// its supervisor resumed it to oops. <paramref name="Recursive"/>: it faulted again after an earlier fault this run.
+/// </summary>
+public sealed record KernelFault(string What, bool Recursive = false);
 
 /// <summary>How a CPU ended up, for the run's result.</summary>
 public enum CpuFate
@@ -157,8 +160,17 @@ public sealed class CpuActor : DeviceActor
         foreach (var frame in _frames) Recycle(frame);
         _frames.Clear();
         Machine.Note(Id, $"kernel fault on cpu{Id} in {(where.Length > 0 ? where : "its idle loop")}: {f.What}");
-        Push(FrameKind.Task, Machine.Design.Enter(this, Config.TriggerKind.Oops, $"kernel fault in {(where.Length > 0 ? where.Split(' ')[0] : "idle")}: {f.What}"));
+        Push(FrameKind.Task, f.Recursive
+            ? RecursiveFault()
+            : Machine.Design.Enter(this, Config.TriggerKind.Oops, $"kernel fault in {(where.Length > 0 ? where.Split(' ')[0] : "idle")}: {f.What}"));
         Continue();
+    }
+
+    // do_exit() of a task that faulted while exiting from a fault: it never runs again.
+    private IEnumerable<Op> RecursiveFault()
+    {
+        yield return Op.Call(Printk.Vprintk(this, "Fixing recursive fault but reboot is needed!"));
+        yield return Op.HaltForever("recursive fault");
     }
 
     protected override void Receive(Message message)

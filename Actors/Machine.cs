@@ -247,23 +247,23 @@ public sealed class Machine : IDisposable
 
     /// <summary>
     /// A device threw while handling a delivery; its supervisor resumed it and reports here. Kernel
-    /// code that throws on a CPU is a fault in that code: the CPU oopses there (<see cref="KernelFault"/>).
-    /// A second fault of the same CPU in one run, or any other device's failure, ends the run, naming both.
+    /// code that throws on a CPU is a fault in that code: the CPU oopses there, and a fault while it
+    /// handles that one is a recursive fault (<see cref="KernelFault"/>). Any other device's failure
+    /// ends the run with an outcome naming the device and the exception.
     /// </summary>
     private void OnFault(ActorId device, Exception cause)
     {
-        var name = device == ActorId.None ? "an unregistered actor" : Runtime.NameOf(device);
         var what = $"{cause.GetType().Name}: {cause.Message}";
-        if (device.Index >= 0 && device.Index < _cpus.Count && !_faultedCpus[device.Index])
+        if (device.Index >= 0 && device.Index < _cpus.Count)
         {
+            _cpuRefs[device.Index].Tell(new KernelFault(what, Recursive: _faultedCpus[device.Index]), ActorRefs.NoSender);
             _faultedCpus[device.Index] = true;
-            _cpuRefs[device.Index].Tell(new KernelFault(what), ActorRefs.NoSender);
             return;
         }
         if (_deviceFailure is not null) return;
-        var again = device.Index >= 0 && device.Index < _cpus.Count ? " again, while handling its kernel fault" : "";
-        _deviceFailure = $"device {name} failed{again} ({what}); its supervisor stopped the machine";
-        Note(device.Index < _cpus.Count ? device.Index : -1, $"{name}: actor failed{again}: {what}");
+        var name = device == ActorId.None ? "an unregistered actor" : Runtime.NameOf(device);
+        _deviceFailure = $"device {name} failed ({what}); its supervisor stopped the machine";
+        Note(-1, $"{name}: actor failed: {what}");
         Runtime.Stop();
     }
 

@@ -35,11 +35,10 @@ public sealed class DeviceBoard : UntypedActor
     /// <summary>Resume the failed device and report the failure to the machine (no log line: the run's outcome says it).</summary>
     private sealed class DeviceFaultStrategy(MachineRuntime runtime) : OneForOneStrategy(_ => Directive.Resume, loggingEnabled: false)
     {
-        public override void ProcessFailure(IActorContext context, bool restart, IActorRef child, Exception cause,
-            global::Akka.Actor.Internal.ChildRestartStats stats, IReadOnlyCollection<global::Akka.Actor.Internal.ChildRestartStats> children)
+        protected override Directive Handle(IActorRef child, Exception exception)
         {
-            runtime.Faulted(child, cause);
-            base.ProcessFailure(context, restart, child, cause, stats, children);
+            runtime.Faulted(child, exception);
+            return Directive.Resume;
         }
     }
 }
