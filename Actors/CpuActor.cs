@@ -32,7 +32,10 @@ internal sealed record Tick(string In) : Message
         ByRoutine.GetOrAdd(code.GetType(), static (_, c) => new Tick(CpuActor.KernelName(c)), code);
 }
 
-/// <summary>Machine → CPU, after every device's reset (a control message, not traced): run the workload from time 0.</summary>
+/// <summary>
+/// Machine → CPU, after the other devices' reset and the kernel's (a control message, not traced):
+/// back to the power-on state (the CPU gets no <see cref="ResetDevice"/>) and run the workload from time 0.
+/// </summary>
 public sealed record PowerOn
 {
     public static readonly PowerOn Instance = new();
@@ -134,7 +137,8 @@ public sealed class CpuActor : DeviceActor
         switch (message)
         {
             case PowerOn:
-                // The workload starts at time 0 (after every device's reset and the kernel's).
+                // Reset, and the workload starts at time 0 (after every other device's reset and the kernel's).
+                Reset();
                 Push(FrameKind.Task, Workload?.Invoke(this) ?? Workloads.IdleLoop());
                 Continue();
                 break;

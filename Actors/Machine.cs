@@ -60,7 +60,8 @@ public sealed class Machine : IDisposable
         for (var i = 0; i < spec.Machine.CpuCount; i++)
         {
             var id = i;
-            var cpu = AddDevice($"cpu{i}", () => new CpuActor(id, this) { Workload = Workloads.For(spec.Cpus[id]) })!;
+            // A CPU's reset is part of its PowerOn (one control message a run, not two: 512 CPUs, 512 Tells).
+            var cpu = AddDevice($"cpu{i}", () => new CpuActor(id, this) { Workload = Workloads.For(spec.Cpus[id]) }, resetAtStart: false)!;
             _cpus.Add(cpu);
             _cpuRefs[i] = Runtime.RefOf(cpu.Address);
         }
@@ -86,7 +87,7 @@ public sealed class Machine : IDisposable
     /// Creates a built-in device actor under the machine's board and registers it, or registers the
     /// caller's replacement of that name (then there is no instance: null).
     /// </summary>
-    internal T? AddDevice<T>(string name, Func<T> make) where T : DeviceActor
+    internal T? AddDevice<T>(string name, Func<T> make, bool resetAtStart = true) where T : DeviceActor
     {
         if (_replaced.TryGetValue(name, out var replacement))
         {
@@ -94,16 +95,17 @@ public sealed class Machine : IDisposable
             return null;
         }
         T? made = null;
-        var actor = AddActor(name, DeviceProducer<T>.Props(make, a => made = a));
+        var actor = AddActor(name, DeviceProducer<T>.Props(make, a => made = a), resetAtStart);
         made!.Address = Runtime.IdOf(actor);
         return made;
     }
 
     /// <summary>Creates any Akka actor as a device of this machine (a third-party device from a scenario) and registers it.</summary>
-    internal IActorRef AddActor(string name, Props props)
+    internal IActorRef AddActor(string name, Props props, bool resetAtStart = true)
     {
-        var actor = _board.Ask<IActorRef>(new AddDevice(name, props)).GetAwaiter().GetResult();
-        Runtime.Register(name, actor);
+        // Answered before Ask returns (the board runs on the calling thread); the timeout only guards against a broken host.
+        var actor = _board.Ask<IActorRef>(new AddDevice(name, props), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+        Runtime.Register(name, actor, resetAtStart);
         return actor;
     }
 

@@ -66,6 +66,8 @@ internal static class ScenarioReader
                     : $"no type \"{name}\": name its assembly too, e.g. \"{name}, MyAssembly\"");
             if (!typeof(Akka.Actor.ActorBase).IsAssignableFrom(type) || type.IsAbstract)
                 throw r.Error(f.Key, expected, $"{type.FullName} is not a concrete Akka actor (derive it from ReceiveActor or UntypedActor)");
+            if (!type.GetConstructors().Any(c => c.GetParameters() is [{ ParameterType.FullName: "ActorCrash.Actors.Kernel.Dumpers.DumperPort" }]))
+                throw r.Error(f.Key, expected, $"{type.FullName} has no public constructor taking a DumperPort (its one parameter: ActorCrash.Actors.Kernel.Dumpers.DumperPort)");
             if (types.Contains(name))
                 throw r.Error(f.Key, "each actor dumper at most once", $"{name} is listed twice");
             types.Add(name);

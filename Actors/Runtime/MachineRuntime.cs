@@ -30,6 +30,7 @@ public sealed class MachineRuntime
     private readonly List<string> _names = [];
     private IActorRef[] _refs = new IActorRef[16];
     private readonly Dictionary<IActorRef, ActorId> _byRef = [];
+    private readonly List<IActorRef> _resetByRuntime = [];
     private readonly EventQueue _queue = new();
     private readonly HashSet<long> _cancelled = [];
     private readonly List<TraceEntry> _trace = [];
@@ -60,9 +61,13 @@ public sealed class MachineRuntime
     /// </summary>
     public Action<ActorId, Exception>? OnFault { get; set; }
 
-    /// <summary>Adds a device; its index is its address in the pending set.</summary>
-    public ActorId Register(string name, IActorRef device)
+    /// <summary>
+    /// Adds a device; its index is its address in the pending set. Unless <paramref name="resetAtStart"/>
+    /// is false (the CPUs: their <c>PowerOn</c> resets them), <see cref="Start"/> Tells it <see cref="ResetDevice"/>.
+    /// </summary>
+    public ActorId Register(string name, IActorRef device, bool resetAtStart = true)
     {
+        if (resetAtStart) _resetByRuntime.Add(device);
         var id = new ActorId(_names.Count);
         if (id.Index == _refs.Length) Array.Resize(ref _refs, _refs.Length * 2);
         _refs[id.Index] = device;
@@ -78,7 +83,7 @@ public sealed class MachineRuntime
     /// <summary>The address of <paramref name="device"/>, or <see cref="ActorId.None"/>.</summary>
     public ActorId IdOf(IActorRef device) => _byRef.TryGetValue(device, out var id) ? id : ActorId.None;
 
-    /// <summary>Resets the clock and the pending set, then Tells every device <see cref="ResetDevice"/> in registration order.</summary>
+    /// <summary>Resets the clock and the pending set, then Tells the devices <see cref="ResetDevice"/> in registration order.</summary>
     public void Start(ISchedulingStrategy strategy, ulong seed)
     {
         _strategy = strategy;
@@ -97,7 +102,7 @@ public sealed class MachineRuntime
         _stopped = false;
         Now = 0;
         Steps = 0;
-        for (var i = 0; i < _names.Count; i++) _refs[i].Tell(ResetDevice.Instance, ActorRefs.NoSender);
+        foreach (var device in _resetByRuntime) device.Tell(ResetDevice.Instance, ActorRefs.NoSender);
     }
 
     /// <summary>Posts a message delivered exactly <paramref name="delayNs"/> from now. Returns its handle for <see cref="Cancel"/>.</summary>

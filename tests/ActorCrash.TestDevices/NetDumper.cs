@@ -42,3 +42,6 @@ public sealed class BrokenDumper : ReceiveActor
 
 /// <summary>Not an actor: a scenario naming it is rejected.</summary>
 public sealed class NotAnActor;
+
+/// <summary>An actor a machine cannot construct (no DumperPort constructor): a scenario naming it is rejected.</summary>
+public sealed class NoPortActor : ReceiveActor;

@@ -53,6 +53,7 @@ public class ActorDumperTests
     [InlineData("\"ActorCrash.TestDevices.Missing, ActorCrash.TestDevices\"", "no type \"ActorCrash.TestDevices.Missing, ActorCrash.TestDevices\"")]
     [InlineData("\"ActorCrash.TestDevices.NetDumper\"", "name its assembly too")]
     [InlineData("\"ActorCrash.TestDevices.NotAnActor, ActorCrash.TestDevices\"", "is not a concrete Akka actor")]
+    [InlineData("\"ActorCrash.TestDevices.NoPortActor, ActorCrash.TestDevices\"", "no public constructor taking a DumperPort")]
     [InlineData($"\"{NetDumper}\", \"{NetDumper}\"", "listed twice")]
     public void A_type_that_is_not_a_loadable_actor_is_a_clear_error_at_its_line(string types, string problem)
     {

@@ -76,6 +76,22 @@ public class SupervisionTests : MachineTestKit
     }
 
     [Fact]
+    public void A_replay_that_runs_out_inside_a_device_reaches_the_caller_not_the_supervisor()
+    {
+        var machine = NewMachine(ScenarioLoader.Default());
+        machine.Run(1);
+        var decisions = machine.Runtime.Decisions.ToArray();
+        Assert.True(decisions.Length > 4);
+        // The recording ends at a latency a device's code asks for: the exception unwinds that device's
+        // receive, and the run rethrows it (it is the caller's problem, not an emulated fault).
+        var e = Assert.Throws<Actors.Runtime.ReplayDivergedException>(() => machine.Run(1, new Actors.Runtime.ReplayStrategy(decisions[..4])));
+        Assert.Contains("the recording has only 4 decisions", e.Message);
+        Assert.DoesNotContain(machine.Kernel.Milestones, m => m.What.Contains("kernel fault", StringComparison.Ordinal));
+        // and the machine is fine for the next run
+        Assert.Equal(Emu.Fingerprint(NewMachine(ScenarioLoader.Default()).RunAndReport(1, trace: true)), Emu.Fingerprint(machine.RunAndReport(1, trace: true)));
+    }
+
+    [Fact]
     public void A_machine_actor_answers_a_faulting_run_with_its_result()
     {
         var host = Sys.ActorOf(MachineActor.Props());
