@@ -11,9 +11,10 @@ namespace ActorCrash.Actors;
 
 /// <summary>
 /// An emulated machine built from a scenario: its device actors (CPUs, the interrupt controller,
-/// NVRAM, the crash kernel, the firmware's reset line, a watchdog, the harness), the kernel's shared
-/// memory and the panic-path design. Built once, then run any number of times: each run resets every
-/// actor, so a run allocates no actors and two runs with the same seed are identical.
+/// NVRAM, the crash kernel, the firmware's reset line, a watchdog, the harness; Akka actors under one
+/// <see cref="DeviceBoard"/>), the kernel's shared memory and the panic-path design. Built once, then
+/// run any number of times: each run resets every device, so a run creates no actor and two runs
+/// with the same seed are identical. <see cref="Dispose"/> stops the device actors.
 /// </summary>
 public sealed class Machine : IDisposable
 {
