@@ -77,7 +77,8 @@ CONF
     (cd "$sit" && echo gt-situation.conf | cpio -o -H newc --quiet | gzip -1) > "$sit/extra.cpio.gz"
     cat "$build/base.cpio.gz" "$sit/extra.cpio.gz" > "$build/initrd-$s.cpio.gz"
     dest=$out/$s
-    rm -rf "$dest" && mkdir -p "$dest"
+    # the recording's own files only: scenario.hocon (the emulator's side) stays
+    rm -rf "$dest/pstore" "$dest/serial.log" "$dest/timings.tsv" "$dest/command.txt" "$dest/situation.txt" && mkdir -p "$dest"
     echo "record.sh: $s ($DESC): $CPUS CPUs, cmdline: $cmdline"
     t=$(date +%s)
     (cd "$build" && "$python" "$here/gtrun.py" --out "$dest" --kernel vmlinuz --initrd "initrd-$s.cpio.gz" \
