@@ -96,6 +96,7 @@ def main():
             time.sleep(0.05)
     threading.Thread(target=watchdog, daemon=True).start()
 
+    live = open(os.path.join(a.out, ".serial.live"), "w")  # the console as it comes, to watch a run
     buf = b""
     boots = 0
     while True:
@@ -108,6 +109,8 @@ def main():
             line = raw.decode("utf-8", "replace").replace("\r", "")
             note("serial", line)
             serial.append(line)
+            live.write(line + "\n")
+            live.flush()
             if "] Linux version " in line:
                 boots += 1
                 if boots > a.max_boots:
@@ -129,6 +132,8 @@ def main():
         note("serial", buf.decode("utf-8", "replace").replace("\r", ""))
         serial.append(buf.decode("utf-8", "replace").replace("\r", ""))
     rc = proc.wait()
+    live.close()
+    os.unlink(live.name)
     note("host", f"qemu exited {rc}")
     time.sleep(0.1)
 

@@ -34,7 +34,7 @@ rm -rf "$root" && mkdir -p "$root"/{bin,lib/modules,proc,sys,dev,boot,lib64,lib/
 cp /bin/busybox "$root/bin/busybox"
 for app in $("$root/bin/busybox" --list); do [ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"; done
 cp "$here/init.sh" "$root/init"
-echo ". /gt-situation.conf 2>/dev/null" > "$root/gt.conf"
+echo "[ -r /gt-situation.conf ] && . /gt-situation.conf" > "$root/gt.conf"
 # the capture kernel's initramfs: busybox and /init only
 (cd "$root" && find bin init gt.conf proc sys dev | cpio -o -H newc --quiet | gzip -1) > "$build/capture.cpio.gz"
 cp "$(command -v kexec)" "$root/bin/kexec"
@@ -68,7 +68,7 @@ GT_ACTION='$ACTION'
 GT_SPIN='$SPIN'
 GT_LOCKUP_CPU='$LOCKUP_CPU'
 GT_KDUMP='$KDUMP'
-GT_KDUMP_APPEND='console=ttyS0,115200 nr_cpus=1 irqpoll reset_devices $KDUMP_APPEND'
+GT_KDUMP_APPEND='console=ttyS0,115200 nr_cpus=1 irqpoll reset_devices panic=5 $KDUMP_APPEND'
 GT_CRASHES='$CRASHES'
 GT_WAIT='$WAIT'
 GT_SYSCTL='$SYSCTL'

@@ -24,7 +24,7 @@ for name in sorted(os.listdir(root)):
             continue
         t, src, text = raw.rstrip("\n").split("\t", 2)
         t = float(t)
-        if src == "serial" and text.startswith("GT: trigger") and t0 is None:
+        if src == "serial" and (text.startswith("GT: trigger") or "crashgt: Performing direct entry" in text) and t0 is None:
             t0 = t
             lines.append(f"+0.000 s  {text}")
             continue

@@ -59,12 +59,18 @@ public sealed class Recording
         return new Recording(name, dir, events, cpus, kdump, pstore);
     }
 
-    /// <summary>The serial lines of the first crash: after the rig's "GT: trigger" line, up to the next boot.</summary>
+    /// <summary>
+    /// The serial lines of the first crash: after the rig's "GT: trigger" line, up to the next boot.
+    /// With a CPU spinning with interrupts off the shell's own output can stall (the UART interrupt may
+    /// be routed to that CPU) while printk still writes the port by polling: then the crash module's
+    /// "crashgt: Performing direct entry" line is the origin.
+    /// </summary>
     public IReadOnlyList<Event> CrashSegment(out double origin)
     {
         var serial = Events.Where(e => e.Source == "serial").ToList();
         var start = serial.FindIndex(e => e.Text.StartsWith("GT: trigger", StringComparison.Ordinal));
-        if (start < 0) throw new FormatException($"{Name}: no \"GT: trigger\" line in timings.tsv");
+        if (start < 0) start = serial.FindIndex(e => ConsoleNormaliser.Unstamped(e.Text).StartsWith("crashgt: Performing direct entry", StringComparison.Ordinal));
+        if (start < 0) throw new FormatException($"{Name}: neither a \"GT: trigger\" nor a \"crashgt: Performing\" line in timings.tsv");
         origin = serial[start].Time;
         var segment = new List<Event>();
         for (var i = start + 1; i < serial.Count && !serial[i].Text.Contains("] Linux version ", StringComparison.Ordinal); i++)
