@@ -21,29 +21,29 @@
 
 static volatile int crashgt_spin_forever = 1;
 
-static int crashgt_spin_irqoff(void *unused)
+/* The spinner's kthread: arg is the crash type's name; SPIN_IRQOFF spins with interrupts off,
+ * SOFTLOCKUP with only preemption off. */
+static int crashgt_spin(void *arg)
 {
-	pr_info("crashgt: SPIN_IRQOFF on cpu %d\n", raw_smp_processor_id());
+	const char *name = arg;
+	bool irqs_off = !strcmp(name, "SPIN_IRQOFF");
+
+	pr_info("crashgt: %s on cpu %d\n", name, raw_smp_processor_id());
 	mdelay(10);
-	local_irq_disable();
+	if (irqs_off)
+		local_irq_disable();
+	else
+		preempt_disable();
 	while (crashgt_spin_forever)
 		cpu_relax();
-	local_irq_enable();
+	if (irqs_off)
+		local_irq_enable();
+	else
+		preempt_enable();
 	return 0;
 }
 
-static int crashgt_softlockup(void *unused)
-{
-	pr_info("crashgt: SOFTLOCKUP on cpu %d\n", raw_smp_processor_id());
-	mdelay(10);
-	preempt_disable();
-	while (crashgt_spin_forever)
-		cpu_relax();
-	preempt_enable();
-	return 0;
-}
-
-static void crashgt_start_on(int (*fn)(void *), int cpu, const char *name)
+static void crashgt_start_on(int cpu, const char *name)
 {
 	struct task_struct *t;
 
@@ -51,7 +51,7 @@ static void crashgt_start_on(int (*fn)(void *), int cpu, const char *name)
 		pr_err("crashgt: %s: cpu %d is not online\n", name, cpu);
 		return;
 	}
-	t = kthread_create(fn, NULL, "crashgt/%d", cpu);
+	t = kthread_create(crashgt_spin, (void *)name, "crashgt/%d", cpu);
 	if (IS_ERR(t)) {
 		pr_err("crashgt: %s: kthread_create failed\n", name);
 		return;
@@ -80,9 +80,9 @@ static ssize_t crashgt_write(struct file *f, const char __user *ubuf, size_t len
 		pr_info("crashgt: Performing direct entry EXCEPTION on cpu %d\n", raw_smp_processor_id());
 		*(volatile int *)NULL = 0;
 	} else if (!strcmp(word, "SPIN_IRQOFF")) {
-		crashgt_start_on(crashgt_spin_irqoff, cpu, word);
+		crashgt_start_on(cpu, "SPIN_IRQOFF");
 	} else if (!strcmp(word, "SOFTLOCKUP")) {
-		crashgt_start_on(crashgt_softlockup, cpu, word);
+		crashgt_start_on(cpu, "SOFTLOCKUP");
 	} else {
 		return -EINVAL;
 	}

@@ -88,7 +88,7 @@ public sealed record Observation(IReadOnlyDictionary<string, string> Points)
         long? at = r.Outcome switch
         {
             Outcome.Rebooted => r.Milestones.FirstOrDefault(m => m.What.StartsWith("machine reset", StringComparison.Ordinal))?.TimeNs,
-            Outcome.VmcoreCaptured => r.Milestones.FirstOrDefault(m => m.What.StartsWith("machine_kexec", StringComparison.Ordinal))?.TimeNs,
+            Outcome.VmcoreCaptured => r.Milestones.FirstOrDefault(m => m.What.StartsWith("crash kernel booted", StringComparison.Ordinal))?.TimeNs,
             Outcome.Halted => r.Milestones.FirstOrDefault(m => m.What.StartsWith("panic: final loop", StringComparison.Ordinal))?.TimeNs,
             _ => null,
         };

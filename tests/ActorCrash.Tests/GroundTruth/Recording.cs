@@ -93,9 +93,11 @@ public sealed class Recording
                                                     && e.Time > origin && (hostReset is null || e.Time < hostReset.Time));
         var capture = Events.Any(e => e.Source == "serial" && e.Text.StartsWith("GT: capture kernel booted", StringComparison.Ordinal));
         var endPanic = segment.FirstOrDefault(e => ConsoleNormaliser.Unstamped(e.Text).StartsWith("---[ end Kernel panic", StringComparison.Ordinal));
-        var nextBoot = Events.FirstOrDefault(e => e.Source == "serial" && e.Time > origin && e.Text.Contains("] Linux version ", StringComparison.Ordinal));
-        if (capture && nextBoot is not null)
-            (p[Observation.End], p[Observation.EndAfter]) = ("kdump", Observation.Seconds(nextBoot.Time - origin));
+        var vmcore = Events.FirstOrDefault(e => e.Source == "serial" && e.Text.StartsWith("GT: /proc/vmcore present", StringComparison.Ordinal));
+        if (capture && vmcore is not null)
+            (p[Observation.End], p[Observation.EndAfter]) = ("kdump", Observation.Seconds(vmcore.Time - origin));
+        else if (capture)
+            (p[Observation.End], p[Observation.EndAfter]) = ("kdump without /proc/vmcore", Observation.NotApplicable);
         else if (guestReset is not null)
             (p[Observation.End], p[Observation.EndAfter]) = ("rebooted", Observation.Seconds(guestReset.Time - origin));
         else if (segment.Any(e => e.Text.StartsWith("GT: survived", StringComparison.Ordinal)))
