@@ -29,6 +29,7 @@ public static partial class ConsoleNormaliser
         new(new(@"^watchdog: BUG: soft lockup - CPU#(\d+) stuck"), "watchdog: BUG: soft lockup - CPU#$1 stuck"),
         new(new(@"^(reboot: )?Restarting system\.?$"), "reboot: Restarting system"),
         new(new(@"^NMI backtrace for cpu (\d+)"), "NMI backtrace for cpu $1"),
+        new(new(@"^rcu: INFO: \S+ (self-detected stall on CPU|detected stalls on CPUs/tasks)"), "rcu: INFO: $1"),
         new(new(@"^Fixing recursive fault but reboot is needed!$"), "Fixing recursive fault but reboot is needed!"),
     ];
 

@@ -110,7 +110,9 @@ public sealed class Recording
         // panic() without a capture kernel always runs smp_send_stop() (kernel/panic.c); its NMI stage prints.
         var panicLine = segment.FirstOrDefault(e => ConsoleNormaliser.Unstamped(e.Text).StartsWith("Kernel panic - not syncing", StringComparison.Ordinal));
         var nmiLine = segment.FirstOrDefault(e => ConsoleNormaliser.Unstamped(e.Text) == "Shutting down cpus with NMI");
+        var restart = segment.Any(e => ConsoleNormaliser.Normalise(e.Text) == "reboot: Restarting system");
         p[Observation.CpusStop] = Kdump ? "not observable (kdump)"
+            : restart && panicLine is null ? "not observable (kernel_restart)"  // native_machine_shutdown(): stop_other_cpus(), silent
             : nmiLine is not null ? "ipi+nmi"
             : panicLine is not null && Cpus > 1 ? "ipi"
             : "none";
