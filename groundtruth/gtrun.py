@@ -140,6 +140,7 @@ def main():
     with open(os.path.join(a.out, "serial.log"), "w") as f:
         f.write("\n".join(serial) + "\n")
     with open(os.path.join(a.out, "timings.tsv"), "w") as f:
+        f.write("# groundtruth timings schema_version 1\n")
         f.write("# host monotonic seconds since QEMU started\tsource\ttext\n")
         for t, source, text in sorted(events, key=lambda e: e[0]):
             f.write(f"{t:.3f}\t{source}\t{text}\n")

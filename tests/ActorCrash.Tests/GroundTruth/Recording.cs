@@ -42,7 +42,10 @@ public sealed class Recording
     {
         var dir = Path.Combine(Root, name);
         var events = new List<Event>();
-        foreach (var line in File.ReadLines(Path.Combine(dir, "timings.tsv")))
+        var lines = File.ReadLines(Path.Combine(dir, "timings.tsv")).ToList();
+        if (lines.Count == 0 || lines[0] != "# groundtruth timings schema_version 1")
+            throw new FormatException($"{name}/timings.tsv:1: expected \"# groundtruth timings schema_version 1\"");
+        foreach (var line in lines)
         {
             if (line.StartsWith('#')) continue;
             var parts = line.Split('\t', 3);
