@@ -67,6 +67,7 @@ fi
 echo "GT: trigger $GT_ACTION"
 case "$GT_ACTION" in
     panic)      taskset 1 sh -c 'echo PANIC > /proc/crashgt' ;;
+    spin-panic) taskset 1 sh -c "echo SPIN_PANIC $GT_LOCKUP_CPU > /proc/crashgt" ;;
     oops)       taskset 1 sh -c 'echo EXCEPTION > /proc/crashgt' ;;
     sysrq-c)    taskset 1 sh -c 'echo c > /proc/sysrq-trigger' ;;
     sysrq-b)    taskset 1 sh -c 'echo b > /proc/sysrq-trigger' ;;

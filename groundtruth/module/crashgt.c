@@ -8,6 +8,9 @@
  *   EXCEPTION        a NULL-pointer write on the writing CPU (an oops; the writing task dies)
  *   SPIN_IRQOFF CPU  a kthread bound to CPU disables interrupts and spins for ever (a hard lockup)
  *   SOFTLOCKUP CPU   a kthread bound to CPU disables preemption and spins with interrupts on
+ *   SPIN_PANIC CPU   SPIN_IRQOFF CPU, then 200 ms later PANIC on the writing CPU, with no user space in
+ *                    between (a hard-locked CPU never answers the TLB-shootdown IPIs that an exec on
+ *                    another CPU may wait for: the shell itself can hang before it gets to PANIC)
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
@@ -81,6 +84,11 @@ static ssize_t crashgt_write(struct file *f, const char __user *ubuf, size_t len
 		*(volatile int *)NULL = 0;
 	} else if (!strcmp(word, "SPIN_IRQOFF")) {
 		crashgt_start_on(cpu, "SPIN_IRQOFF");
+	} else if (!strcmp(word, "SPIN_PANIC")) {
+		crashgt_start_on(cpu, "SPIN_IRQOFF");
+		mdelay(200);
+		pr_info("crashgt: Performing direct entry PANIC on cpu %d\n", raw_smp_processor_id());
+		panic("crashgt: PANIC");
 	} else if (!strcmp(word, "SOFTLOCKUP")) {
 		crashgt_start_on(cpu, "SOFTLOCKUP");
 	} else {

@@ -63,16 +63,18 @@ public sealed class Recording
     }
 
     /// <summary>
-    /// The serial lines of the first crash: after the rig's "GT: trigger" line, up to the next boot.
-    /// With a CPU spinning with interrupts off the shell's own output can stall (the UART interrupt may
-    /// be routed to that CPU) while printk still writes the port by polling: then the crash module's
-    /// "crashgt: Performing direct entry" line is the origin.
+    /// The serial lines of the first crash, from its origin up to the next boot. The origin is the crash
+    /// module's "crashgt: Performing direct entry" line, printed right before it calls panic() or
+    /// faults, where there is one (after "GT: trigger", or alone when a CPU spinning with interrupts
+    /// off stalled the shell's own output); otherwise (SysRq, reboot -f, soft lockup) the rig's
+    /// "GT: trigger" line.
     /// </summary>
     public IReadOnlyList<Event> CrashSegment(out double origin)
     {
         var serial = Events.Where(e => e.Source == "serial").ToList();
-        var start = serial.FindIndex(e => e.Text.StartsWith("GT: trigger", StringComparison.Ordinal));
-        if (start < 0) start = serial.FindIndex(e => ConsoleNormaliser.Unstamped(e.Text).StartsWith("crashgt: Performing direct entry", StringComparison.Ordinal));
+        var trigger = serial.FindIndex(e => e.Text.StartsWith("GT: trigger", StringComparison.Ordinal));
+        var direct = serial.FindIndex(Math.Max(trigger, 0), e => ConsoleNormaliser.Unstamped(e.Text).StartsWith("crashgt: Performing direct entry", StringComparison.Ordinal));
+        var start = direct >= 0 ? direct : trigger;
         if (start < 0) throw new FormatException($"{Name}: neither a \"GT: trigger\" nor a \"crashgt: Performing\" line in timings.tsv");
         origin = serial[start].Time;
         var segment = new List<Event>();
