@@ -24,7 +24,7 @@ public sealed class Machine
         Spec = spec;
         Timing = spec.Timing;
         Design = Designs.Designs.ByName(spec.Design);
-        Kernel = new KernelState(spec.Machine.CpuCount, spec.Cmdline);
+        Kernel = new KernelState(spec.Machine.CpuCount, spec.Cmdline) { NbconConsoleRegistered = spec.Machine.NbconConsole };
         Runtime = new MachineRuntime();
 
         for (var i = 0; i < spec.Machine.CpuCount; i++)

@@ -18,7 +18,13 @@ public sealed record ScenarioSpec(
     IReadOnlyList<TriggerSpec> Triggers, // ordered by time, then by order in the file
     TimingSpec Timing,
     LimitsSpec Limits,
-    IReadOnlyList<string> Properties);  // what must hold on every run (see PropertyNames), checked by `explore`
+    IReadOnlyList<string> Properties,   // what must hold on every run (see PropertyNames), checked by `explore`
+    DesignOptions? Options = null);     // design-options: how to read the 2011 proposals (null: the defaults)
+
+/// <summary>design-options: where a 2011 proposal leaves a choice, which reading the run takes.</summary>
+public sealed record DesignOptions(
+    bool VivekLoserHalts = true,   // vivek-2011.shutdown-mutex-loser = halt | carry-on
+    bool EricIrqsOffDump = false); // eric-2011.irqs-off-dump: local_irq_disable() around kmsg_dump(PANIC)
 
 /// <summary>The emulated machine's hardware.</summary>
 public sealed record MachineSpec(
@@ -27,7 +33,8 @@ public sealed record MachineSpec(
     NvramSpec Nvram,
     IReadOnlyList<DumperSpec> Dumpers,
     WatchdogSpec Watchdog,
-    IReadOnlyList<FaultSpec>? Faults = null);  // device faults at virtual times (machine.faults)
+    IReadOnlyList<FaultSpec>? Faults = null,  // device faults at virtual times (machine.faults)
+    bool NbconConsole = false);               // machine.console.nbcon: an nbcon console is registered besides the legacy ones
 
 /// <summary>A device fault the harness injects at a virtual time: it lives in the device, never in a design.</summary>
 public sealed record FaultSpec(
@@ -128,7 +135,11 @@ public sealed record KernelCmdline(
     string Kconfig = "",        // the scenario's kconfig, as written
     bool KmsgDumpCompiledIn = true, // kconfig CONFIG_KMSG_DUMP=n: kmsg_dump() compiled out, no dumper can register
     string Sysctl = "",         // the scenario's sysctl, as written
-    bool KdumpMsg = true);      // sysctl kernel.kdump_msg=0: vivek-2011's /proc switch, panic skips kdump_msg()
+    bool KdumpMsg = true,       // sysctl kernel.kdump_msg=0: vivek-2011's /proc switch, panic skips kdump_msg()
+    bool PstoreCompress = false, // kconfig CONFIG_PSTORE_COMPRESS=y: dmesg records deflated, ramoops header "-C" (3.12 and later)
+    bool PstoreConsole = true,  // kconfig CONFIG_PSTORE_CONSOLE=n: no pstore console (3.12 and later)
+    bool PstorePmsg = true,     // kconfig CONFIG_PSTORE_PMSG=n: no /dev/pmsg0 (4.10 and later)
+    IReadOnlyList<string>? NotModelled = null); // real kernel parameters accepted but not modelled (quiet, console=, root=, ...)
 
 /// <summary>What a CPU is doing when the scenario starts.</summary>
 public sealed record CpuSpec(

@@ -10,6 +10,7 @@ public sealed class Linux2638 : PanicDesign
 {
     public override string Name => "linux-2.6.38";
     public override string Models => "Linux 2.6.38 (kernel/panic.c 2.6.36–3.0), x86";
+    public override KernelEra Era => KernelEra.V2638;
 
     public override string Summary =>
         "the seed: kmsg_dump(KEXEC) inside crash_kexec, kmsg_dump(PANIC) before an IPI-only smp_send_stop, kmsg_dump(EMERG) in emergency_restart";
@@ -43,7 +44,7 @@ public sealed class Linux2638 : PanicDesign
 
         // preempt_disable(): 2.6.38 does not disable interrupts here.
         Printk.BustSpinlocks(cpu, true);   // console_verbose(); bust_spinlocks(1)
-        yield return Op.Call(Printk.Vprintk(cpu, $"Kernel panic - not syncing: {message}"));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"Kernel panic - not syncing: {message}"));
         yield return Op.Call(Printk.DumpStack(cpu, cpu.Apic.InNmi ? "nmi" : "trap"));
 
         // If we have crashed and we have a crash kernel loaded let it handle everything else.

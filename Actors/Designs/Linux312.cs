@@ -10,6 +10,7 @@ public sealed class Linux312 : PanicDesign
 {
     public override string Name => "linux-3.12";
     public override string Models => "Linux 3.12 (kernel/panic.c 3.12–3.15; smp_send_stop of 7d007d21e539, v3.5), x86";
+    public override KernelEra Era => KernelEra.V312;
 
     public override string Summary =>
         "panic_lock + panic_smp_self_stop; smp_send_stop IPI then NMI; notifiers, then kmsg_dump after the stop; panic=-1 reboots at once";
@@ -55,7 +56,7 @@ public sealed class Linux312 : PanicDesign
             yield return Op.Call(KernelPanic.PanicSmpSelfStop(cpu));
 
         Printk.BustSpinlocks(cpu, true);
-        yield return Op.Call(Printk.Vprintk(cpu, $"Kernel panic - not syncing: {message}"));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"Kernel panic - not syncing: {message}"));
         // Avoid nested stack-dumping if a panic occurs during oops processing
         if (!k.TaintDie && k.OopsInProgress <= 1)
             yield return Op.Call(Printk.DumpStack(cpu, cpu.Apic.InNmi ? "nmi" : "trap"));

@@ -11,6 +11,7 @@ public sealed class Linux410 : PanicDesign
 {
     public override string Name => "linux-4.10";
     public override string Models => "Linux 4.10 (panic_cpu/nmi_panic of v4.5-rc1 58c5661f2144, 7bbee5ca3896; crash_smp_send_stop 0ee59413c967), x86";
+    public override KernelEra Era => KernelEra.V410;
 
     public override string Summary =>
         "panic_cpu cmpxchg, nmi_panic and nmi_panic_self_stop; crash_kexec_post_notifiers with crash_smp_send_stop; kmsg_dump under logbuf_lock";
@@ -60,7 +61,7 @@ public sealed class Linux410 : PanicDesign
             yield return Op.Call(KernelPanic.PanicSmpSelfStop(cpu));
 
         Printk.BustSpinlocks(cpu, true);
-        yield return Op.Call(Printk.Vprintk(cpu, $"Kernel panic - not syncing: {message}"));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"Kernel panic - not syncing: {message}"));
         if (!k.TaintDie && k.OopsInProgress <= 1)
             yield return Op.Call(Printk.DumpStack(cpu, cpu.Apic.InNmi ? "nmi" : "trap"));
 
@@ -68,7 +69,7 @@ public sealed class Linux410 : PanicDesign
         // option to the kernel. Bypass the panic_cpu check and call __crash_kexec directly.
         if (!postNotifiers)
         {
-            Printk.PrintkNmiFlushOnPanic(cpu);
+            yield return Op.Call(Printk.PrintkNmiFlushOnPanic(cpu));
             yield return Op.Call(CrashKexecBypassingPanicCpu(cpu));
             yield return Op.Call(X86v3.NativeStopOtherCpus(cpu));
         }
@@ -77,7 +78,7 @@ public sealed class Linux410 : PanicDesign
 
         yield return Op.Call(KernelPanic.AtomicNotifierCallChain(cpu));
         // Call flush even twice. It tries harder with a single online CPU
-        Printk.PrintkNmiFlushOnPanic(cpu);
+        yield return Op.Call(Printk.PrintkNmiFlushOnPanic(cpu));
         yield return Op.Call(KmsgDump(cpu, KmsgDumpReason.Panic));
         if (postNotifiers)
             yield return Op.Call(CrashKexecBypassingPanicCpu(cpu));

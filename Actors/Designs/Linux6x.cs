@@ -10,6 +10,7 @@ public sealed class Linux6x : PanicDesign
 {
     public override string Name => "linux-6.x";
     public override string Models => "Linux 6.x (vpanic() of ≈6.12–6.18; mask-based stop 1f5e7eb7868e, v6.5; lockless printk, 5.10), x86";
+    public override KernelEra Era => KernelEra.V612;
 
     public override string Summary =>
         "today: interrupts off, panic_cpu, mask-based IPI-then-NMI stop, lockless printk, max_reason filtering, panic_print";
@@ -64,7 +65,7 @@ public sealed class Linux6x : PanicDesign
             yield return Op.Call(KernelPanic.PanicSmpSelfStop(cpu));
 
         Printk.BustSpinlocks(cpu, true);
-        yield return Op.Call(Printk.Vprintk(cpu, $"Kernel panic - not syncing: {message}"));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"Kernel panic - not syncing: {message}"));
         if (!k.TaintDie && k.OopsInProgress <= 1)
             yield return Op.Call(Printk.DumpStack(cpu, cpu.Apic.InNmi ? "nmi" : "trap"));
         // kgdb_panic(buf): before CPUs are stopped, so kgdb can still see them (no debugger attached)
@@ -72,7 +73,7 @@ public sealed class Linux6x : PanicDesign
         if (!postNotifiers)
             yield return Op.Call(CrashKexecBypassingPanicCpu(cpu));
         yield return Op.Call(PanicOtherCpusShutdown(cpu, postNotifiers, panicPrint));
-        k.LegacyAllowPanicSync = true;  // printk_legacy_allow_panic_sync(): deliberately after the stop
+        yield return Op.Call(Printk.PrintkLegacyAllowPanicSync(cpu));  // deliberately after the stop
 
         yield return Op.Call(KernelPanic.AtomicNotifierCallChain(cpu));
         yield return Op.Call(KernelPanic.SysInfo(cpu, panicPrint));
@@ -87,7 +88,7 @@ public sealed class Linux6x : PanicDesign
         if (k.PanicTimeout != 0)
             yield return Op.Call(EmergencyRestart(cpu));
 
-        yield return Op.Call(Printk.Vprintk(cpu, $"---[ end Kernel panic - not syncing: {message} ]---"));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"---[ end Kernel panic - not syncing: {message} ]---"));
         yield return Op.Call(Printk.ConsoleFlushOnPanic(cpu));  // suppress_printk = 1; console_flush_on_panic(); nbcon_atomic_flush_unsafe()
         yield return Op.Call(KernelPanic.PanicFinalLoop(cpu));
     }

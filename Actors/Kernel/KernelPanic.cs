@@ -26,7 +26,7 @@ public static class KernelPanic
     public static IEnumerable<Op> PanicTimeoutCountdown(CpuActor cpu)
     {
         var k = cpu.Machine.Kernel;
-        yield return Op.Call(Printk.Vprintk(cpu, $"Rebooting in {k.PanicTimeout} seconds.."));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"Rebooting in {k.PanicTimeout} seconds.."));
         for (long i = 0; i < k.PanicTimeout * 1000L * VirtualTime.Millisecond; i += PanicTimerStepNs)
             yield return Op.Delay(PanicTimerStepNs);
     }

@@ -32,23 +32,28 @@ public sealed partial class KernelState
         CrashNotesSaved = new bool[cpuCount];
         DumpList = new KmsgDumperList(cmdline.KmsgDumpCompiledIn);
         InitPanicPath(cpuCount);
-        Locks = [LogbufLock, ConsoleSem, XtimeLock, RamoopsMutex, KexecMutex, IoapicLock, PstoreBufLock, EfiRuntimeLock, NvconPortLock, PanicLock, ShutdownMutex];
+        _locks = [LogbufLock, ConsoleSem, XtimeLock, KexecMutex, IoapicLock, PstoreBufLock, EfiRuntimeLock, NvconPortLock, WorkqueuePoolLock, EfivarsLock, PanicLock, ShutdownMutex];
     }
 
     public int CpuCount { get; }
     public KernelCmdline Cmdline { get; }
 
-    // ---- locks (kernel/printk.c, kernel/time/timekeeping.c, kernel/kexec.c, drivers/char/ramoops.c, arch/x86/kernel/apic/io_apic.c)
+    // ---- locks (kernel/printk.c, kernel/time/timekeeping.c, kernel/kexec.c, arch/x86/kernel/apic/io_apic.c)
     public KernelLock LogbufLock { get; } = new("logbuf_lock", LockKind.Spinlock);
     public KernelLock ConsoleSem { get; } = new("console_sem", LockKind.Semaphore);
     public KernelLock XtimeLock { get; } = new("xtime_lock", LockKind.Seqlock);
-    public KernelLock RamoopsMutex { get; } = new("ramoops_mutex", LockKind.Mutex);
     public KernelLock KexecMutex { get; } = new("kexec_mutex", LockKind.Mutex);
     public KernelLock IoapicLock { get; } = new("ioapic_lock", LockKind.Spinlock);
     public KernelLock PstoreBufLock { get; } = new("pstore_buf_lock", LockKind.Spinlock);  // psinfo->buf_lock (fs/pstore/platform.c)
     public KernelLock EfiRuntimeLock { get; } = new("efi_runtime_lock", LockKind.Semaphore);  // drivers/firmware/efi/runtime-wrappers.c
     public KernelLock NvconPortLock { get; } = new("nvcon_port_lock", LockKind.Spinlock);  // the NVRAM console's port->lock
-    public IReadOnlyList<KernelLock> Locks { get; }
+    public KernelLock WorkqueuePoolLock { get; } = new("workqueue_pool_lock", LockKind.Spinlock);  // pool->lock of system_wq on this CPU (kernel/workqueue.c)
+    public KernelLock EfivarsLock { get; } = new("efivars_lock", LockKind.Semaphore);  // drivers/firmware/efi/vars.c (6.x: down_trylock in atomic context)
+    private readonly List<KernelLock> _locks;
+    public IReadOnlyList<KernelLock> Locks => _locks;
+
+    /// <summary>A lock a driver owns (a pstore zone's buffer_lock): reported and reset with the kernel's own.</summary>
+    public void AddLock(KernelLock l) => _locks.Add(l);
 
     public KernelLock Lock(string name) =>
         Locks.FirstOrDefault(l => l.Name == name) ?? throw new ArgumentException($"no kernel lock named {name}");

@@ -46,7 +46,7 @@ public static class Kexec
         var k = cpu.Machine.Kernel;
         if (k.PanicCpuCmpxchg(cpu.Id) != KernelState.PanicCpuInvalid) yield break;
         // This is the 1st CPU which comes here, so go ahead.
-        if (printkNmiFlushOnPanic) Printk.PrintkNmiFlushOnPanic(cpu);
+        if (printkNmiFlushOnPanic) yield return Op.Call(Printk.PrintkNmiFlushOnPanic(cpu));
         yield return Op.Call(CrashKexec(cpu, kmsgDumpKexec: false, crashSmpSendStop: true));
         k.PanicReset();
     }

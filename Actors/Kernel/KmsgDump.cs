@@ -112,5 +112,5 @@ public static class KmsgLockless
 
     /// <summary>dumper->max_reason, or for a dumper that gives none (KMSG_DUMP_UNDEF): OOPS, or MAX with always_kmsg_dump.</summary>
     private static int MaxReason(KmsgDumper dumper, bool alwaysKmsgDump) =>
-        dumper is IPstoreBackend pstore ? pstore.MaxReason : alwaysKmsgDump ? KmsgDumpMax : KmsgDumpOops;
+        dumper is IPstoreBackend pstore ? Pstore.MaxReasonOf(pstore, alwaysKmsgDump) : alwaysKmsgDump ? KmsgDumpMax : KmsgDumpOops;
 }

@@ -11,12 +11,20 @@ namespace ActorCrash.Actors.Kernel;
 /// </summary>
 public static class Printk
 {
-    public static IEnumerable<Op> Vprintk(CpuActor cpu, string text)
+    /// <summary>pr_emerg(): printk(KERN_EMERG …), the panic line, the countdown, the end marker.</summary>
+    public static IEnumerable<Op> PrEmerg(CpuActor cpu, string text) => Vprintk(cpu, text, LogLevel.Emerg);
+
+    public static IEnumerable<Op> Vprintk(CpuActor cpu, string text, int level = LogLevel.Default)
     {
         var k = cpu.Machine.Kernel;
         if (cpu.Machine.Design.LocklessPrintk)
         {
-            yield return Op.Call(VprintkEmit(cpu, text));
+            yield return Op.Call(VprintkEmit(cpu, text, level));
+            yield break;
+        }
+        if (cpu.Apic.InNmi && cpu.Machine.Design.Era.PrintkNmiBuffers)
+        {
+            yield return Op.Call(VprintkNmi(cpu, text, level));
             yield break;
         }
         var flags = cpu.LocalIrqSave();
@@ -33,7 +41,7 @@ public static class Printk
         }
         yield return Op.SpinLock(k.LogbufLock);
         yield return Op.Delay(cpu.Machine.Timing.StepNs);  // emit_log_char() for the line
-        k.Log.Append(cpu.Runtime.Now, text);
+        k.Log.Append(cpu.Runtime.Now, text, level);
 
         // acquire_console_semaphore_for_printk(): an offline CPU may not print (no CON_ANYTIME console).
         var mayPrint = k.ConsoleSem.TryAcquire(cpu.Id);
@@ -54,7 +62,7 @@ public static class Printk
     /// after printk_legacy_allow_panic_sync(), that is after the other CPUs are stopped (≈6.12);
     /// until then its records wait for console_flush_on_panic().
     /// </summary>
-    public static IEnumerable<Op> VprintkEmit(CpuActor cpu, string text)
+    public static IEnumerable<Op> VprintkEmit(CpuActor cpu, string text, int level = LogLevel.Default)
     {
         var k = cpu.Machine.Kernel;
         var panicking = k.PanicCpu != KernelState.PanicCpuInvalid;
@@ -62,39 +70,103 @@ public static class Printk
         if (panicking && k.PanicCpu != cpu.Id && !k.BacktraceMask[cpu.Id]) yield break;
         var flags = cpu.LocalIrqSave();
         yield return Op.Delay(cpu.Machine.Timing.StepNs);  // prb_reserve(); vsnprintf; prb_final_commit()
-        k.Log.Append(cpu.Runtime.Now, text);
-        var mayPrint = (!panicking || k.LegacyAllowPanicSync) && k.Online[cpu.Id] && k.ConsoleSem.TryAcquire(cpu.Id);
+        k.Log.Append(cpu.Runtime.Now, text, level);
+        var mayPrint = !IsPrintkLegacyDeferred(cpu, panicking) && k.Online[cpu.Id] && k.ConsoleSem.TryAcquire(cpu.Id);
         if (mayPrint) yield return Op.Call(ReleaseConsoleSem(cpu));
         cpu.LocalIrqRestore(flags);
     }
 
     /// <summary>
-    /// console_flush_on_panic() (4.x and later): console_trylock() with the result ignored, then print
-    /// everything pending "even when dangerous"; <paramref name="replayAll"/> rewinds the consoles to
-    /// the first record first (CONSOLE_REPLAY_ALL, panic_print's 0x20).
+    /// Whether the legacy consoles (the 8250 serial console, the pstore console) wait instead of
+    /// printing from this printk (kernel/printk/internal.h, is_printk_legacy_deferred() and the panic
+    /// rules of printk_get_console_flush_type()): in NMI context always (the irq_work that would print
+    /// never runs in a panic, so console_flush_on_panic() prints them); during a panic only while an
+    /// nbcon console is registered and printk_legacy_allow_panic_sync() has not run yet. With legacy
+    /// consoles only, the panic line and the stack reach the console at once, before __crash_kexec
+    /// (corrected; seen on a real 6.1 kernel in QEMU).
+    /// </summary>
+    private static bool IsPrintkLegacyDeferred(CpuActor cpu, bool panicking)
+    {
+        var k = cpu.Machine.Kernel;
+        if (cpu.Apic.InNmi) return true;
+        return panicking && k.NbconConsoleRegistered && !k.LegacyAllowPanicSync;
+    }
+
+    /// <summary>
+    /// printk_legacy_allow_panic_sync() (6.x): from here on the panic CPU prints to legacy consoles
+    /// itself even with an nbcon console registered, and flushes what waited: console_trylock(),
+    /// console_unlock(). Deliberately after the CPU stop (Petr Mladek).
+    /// </summary>
+    public static IEnumerable<Op> PrintkLegacyAllowPanicSync(CpuActor cpu)
+    {
+        var k = cpu.Machine.Kernel;
+        k.LegacyAllowPanicSync = true;
+        if (cpu.Apic.InNmi || !k.ConsoleSem.TryAcquire(cpu.Id)) yield break;
+        yield return Op.Call(ReleaseConsoleSem(cpu));
+    }
+
+    /// <summary>
+    /// vprintk_nmi() (CONFIG_PRINTK_NMI, ≈4.7 to ≈5.15): printk in NMI context goes into this CPU's
+    /// nmi_print_seq buffer — no logbuf_lock, no console — until printk_nmi_flush_on_panic() (or the
+    /// irq_work, which never runs in a panic) copies it into the log.
+    /// </summary>
+    private static IEnumerable<Op> VprintkNmi(CpuActor cpu, string text, int level)
+    {
+        yield return Op.Delay(cpu.Machine.Timing.StepNs);  // vsnprintf into nmi_print_seq
+        cpu.Machine.Kernel.NmiPrintSeq[cpu.Id].Add((text, level));
+    }
+
+    /// <summary>
+    /// console_flush_on_panic() (4.x and later): console_trylock(), then print everything pending
+    /// "even when dangerous"; <paramref name="replayAll"/> rewinds the consoles to the first record
+    /// first (CONSOLE_REPLAY_ALL, panic_print's 0x20). 4.x then calls console_unlock() whatever the
+    /// trylock said: it prints and up()s console_sem even if a stopped CPU holds it, so console_sem is
+    /// free afterwards. 6.x ignores the lock altogether: it prints and releases only what it took.
     /// </summary>
     public static IEnumerable<Op> ConsoleFlushOnPanic(CpuActor cpu, bool replayAll = false)
     {
         var k = cpu.Machine.Kernel;
         if (k.ConsoleSem.Holder == cpu.Id) yield break;  // the panic interrupted this CPU's own printing
-        // Its owner may be a stopped CPU: print anyway, and release console_sem only if we got it.
         var owned = k.ConsoleSem.TryAcquire(cpu.Id);
+        if (!owned && cpu.Machine.Design.Era.ConsoleFlushUnlocksAnyway)
+        {
+            // console_unlock() on a semaphore another CPU holds: its up() frees console_sem for good.
+            k.ConsoleSem.Release(k.ConsoleSem.Holder, cpu.Machine.WakeWaiters);
+            k.ConsoleSem.TryAcquire(cpu.Id);
+            owned = true;
+        }
         if (replayAll) k.Log.ConsoleNext = 0;
         yield return Op.Call(ReleaseConsoleSem(cpu, owned));
     }
 
     /// <summary>
     /// printk_nmi_flush_on_panic() (4.7–4.10, Petr Mladek): "Make sure that we could access the main
-    /// ring buffer. Do not risk a double release when more CPUs are up." Only in NMI context, and only
-    /// with one CPU online, it re-initialises a logbuf_lock that a stopped CPU holds.
+    /// ring buffer. Do not risk a double release when more CPUs are up." In NMI context with
+    /// logbuf_lock held: with more than one CPU online it gives up (nothing is copied); with one it
+    /// re-initialises the lock. Then every CPU's NMI buffer is copied into the log (printk_deferred:
+    /// under logbuf_lock, not printed; console_flush_on_panic() prints it later).
     /// </summary>
-    public static void PrintkNmiFlushOnPanic(CpuActor cpu)
+    public static IEnumerable<Op> PrintkNmiFlushOnPanic(CpuActor cpu)
     {
         var k = cpu.Machine.Kernel;
-        if (!cpu.Apic.InNmi || !k.LogbufLock.IsHeld || k.OnlineCount > 1) return;
-        var holder = k.LogbufLock.Holder;
-        k.LogbufLock.Release(holder, cpu.Machine.WakeWaiters);  // debug_locks_off(); raw_spin_lock_init(&logbuf_lock)
-        k.Milestone(cpu, $"printk_nmi_flush_on_panic: logbuf_lock re-initialised (held by cpu{holder})");
+        if (cpu.Apic.InNmi && k.LogbufLock.IsHeld)
+        {
+            if (k.OnlineCount > 1) yield break;
+            var holder = k.LogbufLock.Holder;
+            k.LogbufLock.Release(holder, cpu.Machine.WakeWaiters);  // debug_locks_off(); raw_spin_lock_init(&logbuf_lock)
+            k.Milestone(cpu, $"printk_nmi_flush_on_panic: logbuf_lock re-initialised (held by cpu{holder})");
+        }
+        if (!cpu.Machine.Design.Era.PrintkNmiBuffers) yield break;
+        foreach (var seq in k.NmiPrintSeq)   // printk_nmi_flush(): for_each_possible_cpu
+        {
+            if (seq.Count == 0) continue;
+            var flags = cpu.LocalIrqSave();
+            yield return Op.SpinLock(k.LogbufLock);
+            foreach (var (line, level) in seq) k.Log.Append(cpu.Runtime.Now, line, level);
+            seq.Clear();
+            cpu.Unlock(k.LogbufLock);
+            cpu.LocalIrqRestore(flags);
+        }
     }
 
     /// <summary>release_console_sem(): print everything pending, then up(&amp;console_sem) if <paramref name="owned"/>.</summary>

@@ -68,12 +68,13 @@ public static class X86
     /// <summary>
     /// native_machine_crash_shutdown(): interrupts off, NMI shootdown of the other CPUs (1 s, carry on
     /// regardless), LAPIC/IO-APIC off (disable_IO_APIC takes ioapic_lock), save this CPU's registers.
+    /// 3.x already zaps ioapic_lock first (arch/x86/kernel/crash.c of 3.12); 2.6.38 does not.
     /// </summary>
     public static IEnumerable<Op> NativeMachineCrashShutdown(CpuActor cpu)
     {
         cpu.LocalIrqDisable();
         yield return Op.Call(NmiShootdownCpus(cpu));   // kdump_nmi_shootdown_cpus()
-        yield return Op.Call(CrashShutdownThisCpu(cpu, zapIoapicLocks: false));
+        yield return Op.Call(CrashShutdownThisCpu(cpu, zapIoapicLocks: cpu.Machine.Design.Era.IoapicZapLocks));
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public class ScenarioLoaderTests
           cpus = 4
           kdump.loaded = false
           dumpers = [ramoops]
-          ramoops { record_size = 8192 }
+          ramoops { mem_size = 32K }
         }
         cpus = [
           { cpu = 3, activity = spin, irqs = off, holding = [logbuf_lock] }
@@ -121,7 +121,7 @@ public class ScenarioLoaderTests
         Assert.Equal(new KernelCmdline("panic=10 crashkernel=128M oops=panic", 10, true, "128M", "1"), spec.Cmdline);
         Assert.Equal(4, spec.Machine.CpuCount);
         Assert.False(spec.Machine.Kdump.Loaded);
-        Assert.Equal(new DumperSpec("ramoops", 8192, 65536, true), Assert.Single(spec.Machine.Dumpers));
+        Assert.Equal(new DumperSpec("ramoops", 4096, 32768, true), Assert.Single(spec.Machine.Dumpers));
 
         Assert.Equal(4, spec.Cpus.Count);
         Assert.Equal((CpuActivity.Spin, true), (spec.Cpus[3].Activity, spec.Cpus[3].IrqsOff));
@@ -399,7 +399,7 @@ public class ScenarioLoaderTests
             messagePart: "CPU 3 is already described by cpus[0]");
 
     [Theory]
-    [InlineData("{ cpu = 1, activity = spin, holding = [big_kernel_lock] }", "cpus[0].holding[0]", "expected one of logbuf_lock, xtime_lock, console_sem, ramoops_mutex, kexec_mutex, ioapic_lock")]
+    [InlineData("{ cpu = 1, activity = spin, holding = [big_kernel_lock] }", "cpus[0].holding[0]", "expected one of logbuf_lock, xtime_lock, console_sem, kexec_mutex, ioapic_lock")]
     [InlineData("{ cpu = 1, activity = spin, holding = [logbuf_lock, logbuf_lock] }", "cpus[0].holding[1]", "logbuf_lock is listed twice")]
     [InlineData("{ cpu = 1, activity = lock-loop }", "cpus[0].lock", "missing; expected one of logbuf_lock")]
     [InlineData("{ cpu = 1, activity = lock-loop, lock = bkl }", "cpus[0].lock", "expected one of logbuf_lock")]
@@ -455,7 +455,7 @@ public class ScenarioLoaderTests
             cmdline = "panic=10 crashkernel=128M crash_kexec_post_notifiers"
             """);
 
-        Assert.Equal("scenarios/x.hocon:4: cmdline: linux-2.6.38 does not know the kernel parameter \"crash_kexec_post_notifiers\"", e.Message);
+        Assert.Equal("scenarios/x.hocon:4: cmdline: linux-2.6.38 does not know the kernel parameter \"crash_kexec_post_notifiers\": it first appeared in Linux 3.16", e.Message);
         Assert.Equal((4, "cmdline"), (e.Line, e.Key));
         Assert.Contains("crashkernel", e.Expected);
         await FailsAsync(Panic + "cmdline = \"crashkernal=128M\"", 2, "cmdline", "(did you mean crashkernel?)");

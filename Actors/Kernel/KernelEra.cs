@@ -1,0 +1,61 @@
+namespace ActorCrash.Actors.Kernel;
+
+/// <summary>
+/// The kernel version a design stands for, and the mechanisms of the panic path that came and went
+/// with versions. Shared code (printk, pstore, the dumpers, the x86 crash shutdown) asks these by
+/// name instead of testing designs; each predicate says the version it assumes and whether the
+/// domain reference verified it ([V]) or took it as a default ([U]).
+/// </summary>
+public sealed record KernelEra(int Major, int Minor)
+{
+    public static readonly KernelEra V2638 = new(2, 638), V312 = new(3, 12), V45 = new(4, 5), V410 = new(4, 10), V612 = new(6, 12);
+
+    /// <summary>The version as a comparable number: 2.6.38 is written (2, 638) so that it sorts before 3.0.</summary>
+    private int Number => Major * 1000 + Minor;
+
+    private bool AtLeast(int major, int minor) => Number >= major * 1000 + minor;
+
+    public override string ToString() => Major == 2 ? $"2.6.{Minor - 600}" : $"{Major}.{Minor}";
+
+    /// <summary>ramoops as a pstore backend (fs/pstore/ram.c, 3.5 [U]; pstore itself 2.6.39).</summary>
+    public bool HasPstore => AtLeast(3, 5);
+
+    /// <summary>ioapic_zap_locks() before disable_IO_APIC() in native_machine_crash_shutdown(): in 3.12 [V], not in 2.6.38 [V].</summary>
+    public bool IoapicZapLocks => AtLeast(3, 0);
+
+    /// <summary>printk in NMI context into per-CPU buffers (CONFIG_PRINTK_NMI, kernel/printk/nmi.c): ≈4.7 [V 4.10] to ≈5.15 [U].</summary>
+    public bool PrintkNmiBuffers => AtLeast(4, 7) && !AtLeast(5, 15);
+
+    /// <summary>console_flush_on_panic() calls console_unlock() whatever console_trylock() said (4.x [V 4.10]); 6.x ignores the lock.</summary>
+    public bool ConsoleFlushUnlocksAnyway => !AtLeast(5, 0);
+
+    /// <summary>ramoops stores every reason its max_reason lets through (the max_reason series, ≈5.8 [V code, U version]); before, only OOPS and PANIC.</summary>
+    public bool RamoopsStoresEveryReason => AtLeast(5, 8);
+
+    /// <summary>The persistent_ram_zone's raw buffer_lock around the start/size update (6.x [V struct]).</summary>
+    public bool PstoreZoneBufferLock => AtLeast(6, 0);
+
+    /// <summary>pstore's record time from __getnstimeofday(), a tk_core.seq seqcount loop (3.12, 4.10 [V]); later ktime_get_real_fast_ns().</summary>
+    public bool PstoreTimeSpinsOnSeqcount => !AtLeast(5, 0);
+
+    /// <summary>The pstore console's write takes psinfo->buf_lock (3.12, 4.10 [V]; a trylock while oops_in_progress).</summary>
+    public bool PstoreConsoleTakesBufLock => !AtLeast(5, 0);
+
+    /// <summary>pstore_dump() in a cannot-block path whose trylock fails: 3.12 carries on without the lock [V], 4.10 gives up [V], 6.x skips with its own message.</summary>
+    public bool PstoreDumpCarriesOnUnlocked => !AtLeast(4, 0);
+
+    /// <summary>mtdoops' panic write erases the next used block synchronously (Ray Zhang's series, ≈6.2 [V 6.18 code, U version]).</summary>
+    public bool MtdoopsPanicErase => AtLeast(6, 2);
+
+    /// <summary>mtdoops_do_dump() calls schedule_work(&amp;work_write) after the panic write too (3.x–≈5.9 [V 3.12, 4.10; U end]).</summary>
+    public bool MtdoopsScheduleWorkAfterPanicWrite => AtLeast(3, 0) && !AtLeast(5, 10);
+
+    /// <summary>efi-pstore takes efivars_lock by trylock and calls query_variable_info() before set_variable (6.x [V]).</summary>
+    public bool EfivarsLockTrylock => AtLeast(6, 0);
+
+    /// <summary>The pstore file name dmesg-efi_pstore-… instead of dmesg-efi-… (≈6.2 [U]).</summary>
+    public bool EfiPstoreFileName => AtLeast(6, 2);
+
+    /// <summary>The kmsg_dump iterator lives in struct kmsg_dumper, shared by concurrent dumps (3.5–5.12 [V-msg]); later each dumper keeps its own.</summary>
+    public bool SharedDumperIterator => AtLeast(3, 5) && !AtLeast(5, 13);
+}
