@@ -48,6 +48,7 @@ public sealed class Machine
         foreach (var d in spec.Machine.Dumpers)
             Kernel.DumpList.Add(DumperFactory.Build(this, d, _nvram));
         Kernel.Log.SetBootLog(BootLog(spec, Kernel.DumpList));
+        KernelPanic.RegisterPanicNotifiers(Kernel, Design, spec.Notifiers ?? []);
     }
 
     public ScenarioSpec Spec { get; }
@@ -115,8 +116,9 @@ public sealed class Machine
             TriggerKind.NmiWatchdog => new DeliverNmi(NmiSource.Watchdog),
             TriggerKind.Wedge => new InjectWedge(string.Join(",", t.Holding)),
             TriggerKind.CorruptCrashKernel => new ScribbleCrashKernel(0x1c0),
-            TriggerKind.Oops or TriggerKind.SysrqReboot or TriggerKind.StrayWrite => new InjectEntry(t.Kind, t.Message),
-            _ => throw new ArgumentOutOfRangeException(nameof(t)),
+            TriggerKind.UnknownNmi => new DeliverNmi(NmiSource.Unknown),
+            TriggerKind.IoCheckNmi => new DeliverNmi(NmiSource.IoCheck),
+            _ => new InjectEntry(t.Kind, t.Message),   // oops, sysrq, lockup reports, WARN, orderly reboot/halt/power-off, stray writes
         };
         var to = t.Kind == TriggerKind.CorruptCrashKernel ? CrashKernel : _cpus[t.Cpu].Self;
         Runtime.Send(Harness, to, message, Runtime.Choose(t.AtNs, t.AtLatestNs));  // at = [min, max]: a fault-timing choice of the run
@@ -141,6 +143,7 @@ public sealed class Machine
     /// <summary>What the end state means: rebooted, vmcore, halted as configured, or hung (and where).</summary>
     private (Outcome, string) Judge(RunEnd end)
     {
+        if (Kernel.MachineStopped is { } stopped && FirmwareActor.ResetCause is null) return (Outcome.Halted, stopped);
         if (FirmwareActor.ResetCause is { } cause)
             return (Outcome.Rebooted, CrashKernelActor.Booted ? $"{cause} while the crash kernel was running" : cause);
         if (CrashKernelActor.VmcoreSaved)

@@ -75,6 +75,23 @@ public static partial class KernelParameters
     private static readonly Parameter SysctlPanicOnOops = new("kernel.panic_on_oops=0 or kernel.panic_on_oops=1",
         (c, v) => v is "0" or "1" ? c with { OopsPanic = v == "1" } : null);
 
+    // __setup("unknown_nmi_panic", ...): no value. The sysctls kernel.unknown_nmi_panic and
+    // kernel.panic_on_unrecovered_nmi both make unknown_nmi_error() panic.
+    private static readonly Parameter UnknownNmiPanic = new("unknown_nmi_panic", (c, _) => c with { UnknownNmiPanic = true });
+    private static readonly Parameter SysctlUnknownNmiPanic = new("kernel.unknown_nmi_panic=0 or 1",
+        (c, v) => v is "0" or "1" ? c with { UnknownNmiPanic = v == "1" } : null);
+    private static readonly Parameter SysctlPanicOnIoNmi = new("kernel.panic_on_io_nmi=0 or 1",
+        (c, v) => v is "0" or "1" ? c with { PanicOnIoNmi = v == "1" } : null);
+    // __setup("softlockup_panic=", ...) / __setup("hung_task_panic=", ...): simple_strtoul.
+    private static readonly Parameter SoftlockupPanic = new("softlockup_panic=0 or 1",
+        (c, v) => v is "0" or "1" ? c with { SoftlockupPanic = v == "1" } : null);
+    private static readonly Parameter HungTaskPanic = new("hung_task_panic=0 or 1",
+        (c, v) => v is "0" or "1" ? c with { HungTaskPanic = v == "1" } : null);
+    // early_param("panic_on_warn", ...): no value sets it.
+    private static readonly Parameter PanicOnWarn = new("panic_on_warn", (c, _) => c with { PanicOnWarn = true });
+    private static readonly Parameter SysctlPanicOnWarn = new("kernel.panic_on_warn=0 or 1",
+        (c, v) => v is "0" or "1" ? c with { PanicOnWarn = v == "1" } : null);
+
     // ---- what each design knows ----
 
     private static readonly Dictionary<string, Parameter> Cmdline2638 = new()
@@ -84,6 +101,9 @@ public static partial class KernelParameters
         ["oops"] = Oops,
         ["nmi_watchdog"] = NmiWatchdog,
         ["reboot"] = Reboot,
+        ["unknown_nmi_panic"] = UnknownNmiPanic,
+        ["softlockup_panic"] = SoftlockupPanic,
+        ["hung_task_panic"] = HungTaskPanic,
     };
 
     private static readonly Dictionary<string, Parameter> Cmdline312 = new(Cmdline2638)
@@ -96,12 +116,14 @@ public static partial class KernelParameters
     private static readonly Dictionary<string, Parameter> Cmdline410 = new(Cmdline312)
     {
         ["crash_kexec_post_notifiers"] = PostNotifiersEarlyParam,
+        ["panic_on_warn"] = PanicOnWarn,   // 3.19
     };
 
     private static readonly Dictionary<string, Parameter> Cmdline6 = new(Cmdline312)
     {
         ["crash_kexec_post_notifiers"] = PostNotifiersBool,
         ["panic_print"] = PanicPrint,
+        ["panic_on_warn"] = PanicOnWarn,
     };
 
     private static readonly Parameter ConfigPstoreCompress = new("CONFIG_PSTORE_COMPRESS=y or CONFIG_PSTORE_COMPRESS=n",
@@ -136,6 +158,8 @@ public static partial class KernelParameters
         ["crash_kexec_post_notifiers"] = "3.16",
         ["panic_print"] = "5.0",
         ["kernel.panic_print"] = "5.0",
+        ["panic_on_warn"] = "3.19",
+        ["kernel.panic_on_warn"] = "3.19",
         ["efi-pstore"] = "3.3",
         ["pstore-era ramoops"] = "3.5",
         ["pmsg"] = "4.1",
@@ -145,13 +169,20 @@ public static partial class KernelParameters
     {
         ["kernel.panic"] = PanicNeverBelowZero,
         ["kernel.panic_on_oops"] = SysctlPanicOnOops,
+        ["kernel.unknown_nmi_panic"] = SysctlUnknownNmiPanic,
+        ["kernel.panic_on_unrecovered_nmi"] = SysctlUnknownNmiPanic,
+        ["kernel.panic_on_io_nmi"] = SysctlPanicOnIoNmi,
+        ["kernel.softlockup_panic"] = new("kernel.softlockup_panic=0 or 1", (c, v) => v is "0" or "1" ? c with { SoftlockupPanic = v == "1" } : null),
+        ["kernel.hung_task_panic"] = new("kernel.hung_task_panic=0 or 1", (c, v) => v is "0" or "1" ? c with { HungTaskPanic = v == "1" } : null),
     };
 
     private static readonly Dictionary<string, Parameter> SysctlVivek = new(Sysctl2638) { ["kernel.kdump_msg"] = SysctlKdumpMsg };
 
     private static readonly Dictionary<string, Parameter> Sysctl312 = new(Sysctl2638) { ["kernel.panic"] = PanicAtOnceBelowZero };
 
-    private static readonly Dictionary<string, Parameter> Sysctl6 = new(Sysctl312) { ["kernel.panic_print"] = PanicPrint };
+    private static readonly Dictionary<string, Parameter> Sysctl410 = new(Sysctl312) { ["kernel.panic_on_warn"] = SysctlPanicOnWarn };
+
+    private static readonly Dictionary<string, Parameter> Sysctl6 = new(Sysctl410) { ["kernel.panic_print"] = PanicPrint };
 
     private static readonly Dictionary<string, Known> ByDesign = new()
     {
@@ -159,7 +190,8 @@ public static partial class KernelParameters
         ["vivek-2011"] = new(Cmdline2638, Kconfig, SysctlVivek),
         ["eric-2011"] = new(Cmdline2638, Kconfig, Sysctl2638),
         ["linux-3.12"] = new(Cmdline312, Kconfig312, Sysctl312),
-        ["linux-4.10"] = new(Cmdline410, Kconfig410, Sysctl312),
+        ["linux-4.5"] = new(Cmdline410, Kconfig410, Sysctl410),
+        ["linux-4.10"] = new(Cmdline410, Kconfig410, Sysctl410),
         ["linux-6.x"] = new(Cmdline6, Kconfig410, Sysctl6),
     };
 

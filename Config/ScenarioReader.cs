@@ -24,7 +24,8 @@ internal static class ScenarioReader
             ReadProperties(r),
             new DesignOptions(
                 r.Word(r["design-options.vivek-2011.shutdown-mutex-loser"], ["halt", "carry-on"]) == "halt",
-                r.Bool(r["design-options.eric-2011.irqs-off-dump"])));
+                r.Bool(r["design-options.eric-2011.irqs-off-dump"])),
+            NotifierEntries.Read(r));
     }
 
     /// <summary>A ramoops zone's buffer_lock exists only if the pstore-era ramoops has that zone.</summary>

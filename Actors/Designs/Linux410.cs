@@ -99,7 +99,7 @@ public sealed class Linux410 : PanicDesign
     public override IEnumerable<Op> CrashKexec(CpuActor cpu) => Kexec.PanicCpuCrashKexec(cpu, printkNmiFlushOnPanic: true);
 
     /// <summary>kexec_should_crash(): "If crash_kexec_post_notifiers is enabled, don't run crash_kexec() here yet".</summary>
-    public override bool KexecShouldCrash(CpuActor cpu) => !cpu.Machine.Kernel.Cmdline.CrashKexecPostNotifiers && base.KexecShouldCrash(cpu);
+    public override bool KexecShouldCrash(CpuActor cpu, bool inInterrupt) => !cpu.Machine.Kernel.Cmdline.CrashKexecPostNotifiers && base.KexecShouldCrash(cpu, inInterrupt);
 
     protected override IEnumerable<Op> HardlockupPanic(CpuActor cpu, string message) => NmiPanic(cpu, message);
 

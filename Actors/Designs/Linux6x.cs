@@ -59,6 +59,7 @@ public sealed class Linux6x : PanicDesign
         k.Milestone(cpu, $"panic: {message}");
         cpu.Fate = CpuFate.Panicking;
 
+        k.PanicOnWarnCleared = true;  // if (panic_on_warn) panic_on_warn = 0: a WARN in the panic path must not re-panic
         cpu.LocalIrqDisable();  // and preempt_disable_notrace()
         var old = k.PanicCpuCmpxchg(cpu.Id);                                // panic_try_start()
         if (old != KernelState.PanicCpuInvalid && old != cpu.Id)            // && panic_on_other_cpu()
@@ -115,7 +116,7 @@ public sealed class Linux6x : PanicDesign
     public override IEnumerable<Op> CrashKexec(CpuActor cpu) => Kexec.PanicCpuCrashKexec(cpu, printkNmiFlushOnPanic: false);
 
     /// <summary>kexec_should_crash(): "If crash_kexec_post_notifiers is enabled, don't run crash_kexec() here yet".</summary>
-    public override bool KexecShouldCrash(CpuActor cpu) => !cpu.Machine.Kernel.Cmdline.CrashKexecPostNotifiers && base.KexecShouldCrash(cpu);
+    public override bool KexecShouldCrash(CpuActor cpu, bool inInterrupt) => !cpu.Machine.Kernel.Cmdline.CrashKexecPostNotifiers && base.KexecShouldCrash(cpu, inInterrupt);
 
     protected override IEnumerable<Op> HardlockupPanic(CpuActor cpu, string message) => NmiPanic(cpu, message);
 

@@ -48,10 +48,11 @@ public abstract class PanicDesign
     public abstract IEnumerable<Op> CrashKexec(CpuActor cpu);
 
     /// <summary>
-    /// kexec_should_crash(current) for the oopsing task, an ordinary process in process context:
-    /// "in_interrupt() || !p->pid || is_global_init(p) || panic_on_oops" comes down to panic_on_oops.
+    /// kexec_should_crash(current): "in_interrupt() || !p->pid || is_global_init(p) || panic_on_oops".
+    /// The oopsing task is an ordinary process, so it comes down to the interrupt context and
+    /// panic_on_oops (which sysrq-c forces before 5.0).
     /// </summary>
-    public virtual bool KexecShouldCrash(CpuActor cpu) => cpu.Machine.Kernel.Cmdline.OopsPanic;
+    public virtual bool KexecShouldCrash(CpuActor cpu, bool inInterrupt) => inInterrupt || cpu.Machine.Kernel.PanicOnOops;
 
     /// <summary>printk() without logbuf_lock: the lockless ringbuffer (5.10+).</summary>
     public virtual bool LocklessPrintk => false;
@@ -93,15 +94,27 @@ public abstract class PanicDesign
         if (cpu.Fate is CpuFate.StoppedByIpi or CpuFate.StoppedByNmi or CpuFate.SelfStopped or CpuFate.InCrashKernel) return [];
         return kind switch
         {
-            TriggerKind.Oops => Oops(cpu, text),
+            TriggerKind.Oops => Traps.Die(cpu, text, this, OopsContext.Task),
+            TriggerKind.OopsInIrq => Traps.Die(cpu, text, this, OopsContext.Irq),
+            TriggerKind.OopsInNmi => Traps.Die(cpu, text, this, OopsContext.Nmi),
             TriggerKind.SysrqReboot => SysrqReboot(cpu),
+            TriggerKind.SysrqCrash => EntryPoints.SysrqHandleCrash(cpu, this),
             TriggerKind.StrayWrite => Traps.StrayWrite(cpu, ProtectsCrashKernel),
+            TriggerKind.SoftLockup => EntryPoints.WatchdogTimerFn(cpu, this),
+            TriggerKind.HungTask => EntryPoints.CheckHungTask(cpu, this),
+            TriggerKind.Warn => EntryPoints.Warn(cpu, this, text),
+            TriggerKind.Reboot => EntryPoints.KernelRestart(cpu, this),
+            TriggerKind.Halt => EntryPoints.KernelHalt(cpu, this, powerOff: false),
+            TriggerKind.Poweroff => EntryPoints.KernelHalt(cpu, this, powerOff: true),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an entry point"),
         };
     }
 
-    /// <summary>die(): an oops in an ordinary task; see <see cref="Traps.Die"/>.</summary>
-    public IEnumerable<Op> Oops(CpuActor cpu, string message) => Traps.Die(cpu, message, this);
+    /// <summary>
+    /// A panic from NMI context (the hard-lockup detector, an unknown or IO-check NMI with its *_panic
+    /// knob): panic() until 4.4, nmi_panic() from 4.5.
+    /// </summary>
+    public IEnumerable<Op> PanicFromNmi(CpuActor cpu, string message) => HardlockupPanic(cpu, message);
 
     /// <summary>sysrq-b: __handle_sysrq() → sysrq_handle_reboot(): lockdep_off(); local_irq_enable(); emergency_restart().</summary>
     public IEnumerable<Op> SysrqReboot(CpuActor cpu) => SysrqHandleReboot(cpu);
@@ -138,7 +151,12 @@ public abstract class PanicDesign
             return X86.StopThisCpu(cpu, CpuFate.StoppedByNmi);  // "We are registered on stopping cpu too, avoid spurious NMI"
         if (k.CrashNmiCallbackRegistered)
             return cpu.Id == k.CrashingCpu ? [] : X86.CrashNmiCallback(cpu);
-        return source == NmiSource.Watchdog ? WatchdogOverflowCallback(cpu) : UnknownNmi(cpu);
+        return source switch
+        {
+            NmiSource.Watchdog => WatchdogOverflowCallback(cpu),
+            NmiSource.IoCheck => EntryPoints.IoCheckError(cpu, this),
+            _ => EntryPoints.UnknownNmiError(cpu, this),
+        };
     }
 
     /// <summary>watchdog_overflow_callback(): a hard lockup panics only with nmi_watchdog=panic (hardlockup_panic).</summary>
@@ -154,19 +172,13 @@ public abstract class PanicDesign
         }
         yield return Op.Call(Printk.Vprintk(cpu, $"WARNING: {message}"));
     }
-
-    private static IEnumerable<Op> UnknownNmi(CpuActor cpu)
-    {
-        yield return Op.Call(Printk.Vprintk(cpu, $"Uhhuh. NMI received for unknown reason 00 on CPU {cpu.Id}."));
-        yield return Op.Call(Printk.Vprintk(cpu, "Dazed and confused, but trying to continue"));
-    }
 }
 
 /// <summary>Every design the emulator offers, by name, oldest first.</summary>
 public static class Designs
 {
     public static IReadOnlyList<PanicDesign> All { get; } =
-        [new Linux2638(), new Vivek2011(), new Eric2011(), new Linux312(), new Linux410(), new Linux6x()];
+        [new Linux2638(), new Vivek2011(), new Eric2011(), new Linux312(), new Linux45(), new Linux410(), new Linux6x()];
 
     public static PanicDesign ByName(string name) =>
         All.FirstOrDefault(d => d.Name == name)

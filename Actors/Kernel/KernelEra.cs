@@ -17,6 +17,25 @@ public sealed record KernelEra(int Major, int Minor)
 
     public override string ToString() => Major == 2 ? $"2.6.{Minor - 600}" : $"{Major}.{Minor}";
 
+    /// <summary>x86 registers dump_kernel_offset on panic_notifier_list ("Kernel Offset: …", with KASLR, 3.15 [U]).</summary>
+    public bool KernelOffsetNotifier => AtLeast(3, 15);
+
+    /// <summary>
+    /// The kdump NMI shootdown reaches only CPUs still in cpu_online_mask (4.5's machine_crash_shutdown
+    /// after a post-notifiers smp_send_stop: "we can't save their registers", 0ee59413c967; [U] the APIC
+    /// mode). Only the 4.5 design asks; 4.10 stops with the shootdown itself.
+    /// </summary>
+    public bool ShootdownNmiOnlineOnly => AtLeast(4, 5) && !AtLeast(4, 10);
+
+    /// <summary>sysrq-c calls panic("sysrq triggered crash") (≥5.0 [V, 2019 log]); before it forced panic_on_oops and oopsed.</summary>
+    public bool SysrqCrashPanics => AtLeast(5, 0);
+
+    /// <summary>kernel/watchdog.c's pr_fmt "watchdog: " (≈4.13 [U]).</summary>
+    public bool WatchdogPrefix => AtLeast(4, 13);
+
+    /// <summary>kernel/reboot.c's pr_fmt "reboot: " (3.14 [U]).</summary>
+    public bool RebootPrefix => AtLeast(3, 14);
+
     /// <summary>ramoops as a pstore backend (fs/pstore/ram.c, 3.5 [U]; pstore itself 2.6.39).</summary>
     public bool HasPstore => AtLeast(3, 5);
 

@@ -84,10 +84,22 @@ public sealed partial class KernelState
 
     // ---- hooks: dump_list and panic_notifier_list
     public KmsgDumperList DumpList { get; }
-    public List<Func<CpuActor, IEnumerable<Op>>> PanicNotifierList { get; } = [];
+    public List<PanicNotifier> PanicNotifierList { get; } = [];
 
     // ---- what happened
     public List<Milestone> Milestones { get; } = [];
+
+    /// <summary>An orderly machine_halt() or machine_power_off() completed (null: no): the run's verdict is halted.</summary>
+    public string? MachineStopped { get; set; }
+
+    /// <summary>panic_on_oops: oops=panic or kernel.panic_on_oops, or forced by sysrq-c before 5.0.</summary>
+    public bool PanicOnOops => Cmdline.OopsPanic || PanicOnOopsForced;
+
+    /// <summary>sysrq_handle_crash() before 5.0: "panic_on_oops = 1; /* force panic */".</summary>
+    public bool PanicOnOopsForced { get; set; }
+
+    /// <summary>panic_on_warn as panic() finds it (6.x clears it on entry so a WARN inside the panic path does not re-panic).</summary>
+    public bool PanicOnWarnCleared { get; set; }
 
     /// <summary>panic_timeout, from panic=N.</summary>
     public int PanicTimeout => Cmdline.PanicTimeoutSeconds;
@@ -111,6 +123,9 @@ public sealed partial class KernelState
         ResetPanicPath();
         foreach (var d in DumpList) d.Reset();
         Milestones.Clear();
+        MachineStopped = null;
+        PanicOnOopsForced = false;
+        PanicOnWarnCleared = false;
     }
 
     /// <summary>set_cpu_online(cpu, online): pollers of num_online_cpus() re-check.</summary>

@@ -7,6 +7,9 @@ namespace ActorCrash.Actors.Kernel;
 /// kernel/panic.c's oops_exit()) and a stray store into the crash-kernel region. The design decides
 /// what crash_kexec(), kmsg_dump() and panic() do; the order here is the same in every era.
 /// </summary>
+/// <summary>Where die() runs: an ordinary task, a hard interrupt handler, or an NMI handler.</summary>
+public enum OopsContext { Task, Irq, Nmi }
+
 public static class Traps
 {
     // The oopsing task: an ordinary process in process context (not init, not the idle task, not in an
@@ -28,10 +31,12 @@ public static class Traps
     /// oops_exit()'s kmsg_dump(KMSG_DUMP_OOPS) — then panic("Fatal exception") if panic_on_oops.
     /// Otherwise do_exit(SIGSEGV) kills the task and the CPU goes back to what it was doing.
     /// </summary>
-    public static IEnumerable<Op> Die(CpuActor cpu, string str, PanicDesign design)
+    public static IEnumerable<Op> Die(CpuActor cpu, string str, PanicDesign design, OopsContext context = OopsContext.Task)
     {
         var k = cpu.Machine.Kernel;
-        k.Milestone(cpu, $"oops: {str}");
+        k.Milestone(cpu, context == OopsContext.Task ? $"oops: {str}" : $"oops in {(context == OopsContext.Irq ? "interrupt" : "NMI")} context: {str}");
+        if (context == OopsContext.Nmi) cpu.Apic.AcceptNmi();   // inside an NMI handler: further NMIs are blocked
+        var inInterrupt = context != OopsContext.Task;          // in_interrupt(): hard IRQ or NMI
         // oops_begin(): raw_local_irq_save(); die_lock; oops_enter(); bust_spinlocks(1)
         var flags = cpu.LocalIrqSave();
         Printk.BustSpinlocks(cpu, true);
@@ -41,7 +46,7 @@ public static class Traps
         foreach (var line in OopsTrace) yield return Op.Call(Printk.Vprintk(cpu, line));
 
         // oops_end()
-        if (design.KexecShouldCrash(cpu))
+        if (design.KexecShouldCrash(cpu, inInterrupt))
             yield return Op.Call(design.CrashKexec(cpu));
         Printk.BustSpinlocks(cpu, false);
         k.TaintDie = true;  // add_taint(TAINT_DIE)
@@ -49,7 +54,12 @@ public static class Traps
         // oops_exit(): print_oops_end_marker(); kmsg_dump(KMSG_DUMP_OOPS)
         yield return Op.Call(Printk.Vprintk(cpu, "---[ end trace 4a2f9e1c5d3b7086 ]---"));
         yield return Op.Call(design.KmsgDump(cpu, KmsgDumpReason.Oops));
-        if (k.Cmdline.OopsPanic)
+        if (inInterrupt)
+        {
+            yield return Op.Call(design.Panic(cpu, "Fatal exception in interrupt"));
+            yield break;
+        }
+        if (k.PanicOnOops)
         {
             yield return Op.Call(design.Panic(cpu, "Fatal exception"));
             yield break;

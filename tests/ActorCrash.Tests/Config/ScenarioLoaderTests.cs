@@ -423,10 +423,10 @@ public class ScenarioLoaderTests
     [InlineData("{ at = 0ms, cpu = 8, event = panic }", "triggers[0].cpu", "expected an integer from 0 to 7 (machine.cpus = 8), got \"8\"")]
     [InlineData("{ at = 0ms, event = panic }", "triggers[0].cpu", "missing; expected an integer from 0 to 7")]
     [InlineData("{ cpu = 0, event = panic }", "triggers[0].at", "missing; expected a duration")]
-    [InlineData("{ at = 0ms, cpu = 0, event = explode }", "triggers[0].event", "expected one of panic, nmi-watchdog, wedge, corrupt-crash-kernel, oops, sysrq-b, stray-write, got \"explode\"")]
+    [InlineData("{ at = 0ms, cpu = 0, event = explode }", "triggers[0].event", "expected one of panic, nmi-watchdog, wedge, corrupt-crash-kernel, oops, sysrq-b, stray-write, unknown-nmi, io-check-nmi, sysrq-c, soft-lockup, hung-task, warn, reboot, halt, poweroff, lkdtm, got \"explode\"")]
     [InlineData("{ at = 0ms, cpu = 0, event = panic, holding = [logbuf_lock] }", "triggers[0].holding", "holding applies only to wedge, not to panic")]
-    [InlineData("{ at = 0ms, cpu = 0, event = wedge, message = \"x\" }", "triggers[0].message", "message applies only to panic, nmi-watchdog and oops, not to wedge")]
-    [InlineData("{ at = 0ms, cpu = 0, event = corrupt-crash-kernel }", "triggers[0].cpu", "cpu applies only to panic, nmi-watchdog, wedge, oops, sysrq-b and stray-write, not to corrupt-crash-kernel")]
+    [InlineData("{ at = 0ms, cpu = 0, event = wedge, message = \"x\" }", "triggers[0].message", "message applies only to panic, nmi-watchdog, oops and warn, not to wedge")]
+    [InlineData("{ at = 0ms, cpu = 0, event = corrupt-crash-kernel }", "triggers[0].cpu", "cpu applies only to events on a CPU (all but corrupt-crash-kernel), not to corrupt-crash-kernel")]
     [InlineData("{ at = -1ms, cpu = 0, event = panic }", "triggers[0].at", "expected a duration of at least 0s")]
     public async Task Bad_trigger_fails(string entry, string key, string messagePart) =>
         await FailsAsync($"seed = 1\ntriggers = [\n  {entry}\n]", line: 3, key, messagePart);
@@ -443,7 +443,7 @@ public class ScenarioLoaderTests
 
     [Fact]
     public async Task Unknown_design_lists_the_designs() =>
-        await FailsAsync(Panic + "design = \"linux-3.0\"", line: 2, key: "design", messagePart: "expected one of linux-2.6.38, vivek-2011, eric-2011, linux-3.12, linux-4.10, linux-6.x, got \"linux-3.0\"");
+        await FailsAsync(Panic + "design = \"linux-3.0\"", line: 2, key: "design", messagePart: "expected one of linux-2.6.38, vivek-2011, eric-2011, linux-3.12, linux-4.5, linux-4.10, linux-6.x, got \"linux-3.0\"");
 
     [Fact]
     public async Task Unknown_kernel_parameter_fails()

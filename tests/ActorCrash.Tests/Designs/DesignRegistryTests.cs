@@ -56,7 +56,7 @@ public class DesignRegistryTests
         var o = new StringWriter();
         ShowDesignCommand.Write(Registry.ByName("linux-6.x"), o);
         var text = o.ToString();
-        Assert.Contains("cmdline: panic, crashkernel, oops, nmi_watchdog, reboot, nonmi_ipi, printk.always_kmsg_dump, crash_kexec_post_notifiers, panic_print", text);
+        Assert.Contains("cmdline: panic, crashkernel, oops, nmi_watchdog, reboot, unknown_nmi_panic, softlockup_panic, hung_task_panic, nonmi_ipi, printk.always_kmsg_dump, crash_kexec_post_notifiers, panic_print, panic_on_warn", text);
         Assert.Contains("kconfig: CONFIG_KMSG_DUMP", text);
         var steps = Registry.ByName("linux-6.x").Steps;
         for (var i = 0; i < steps.Count; i++) Assert.Contains($"{i + 1,4}  {steps[i]}", text);
@@ -184,7 +184,7 @@ public class DesignRegistryTests
         Assert.Equal("linux-4.10", k2.Design);
         using var file = new TempScenario("k2-logbuf-lock-stopped-holder");
         var all = DesignComparison.Run(file.Path, new SeedRange(0, 1), Registry.All, skipUnreadable: true);
-        Assert.Equal(["linux-4.10", "linux-6.x"], all.Rows.Select(r => r.Design));
+        Assert.Equal(["linux-4.5", "linux-4.10", "linux-6.x"], all.Rows.Select(r => r.Design));
         Assert.Equal(["linux-2.6.38", "vivek-2011", "eric-2011", "linux-3.12"], all.Skipped.Select(s => s.Design));
         Assert.Contains("does not know the kernel parameter \"crash_kexec_post_notifiers\"", all.Skipped[0].Why);
         Assert.Throws<ScenarioException>(() => DesignComparison.Run(file.Path, new SeedRange(0, 1), [Registry.ByName("linux-3.12")]));
