@@ -180,9 +180,9 @@ public sealed class Machine
         return lines;
     }
 
-    private static IEnumerable<string> BootLog(ScenarioSpec spec, IEnumerable<KmsgDumper> dumpers)
+    private IEnumerable<string> BootLog(ScenarioSpec spec, IEnumerable<KmsgDumper> dumpers)
     {
-        yield return "Linux version 2.6.38 (gcc version 4.5.2) #1 SMP";
+        yield return Design.Era.Banner;
         yield return $"Command line: {spec.Cmdline.Raw}";
         yield return $"Brought up {spec.Machine.CpuCount} CPUs";
         if (spec.Machine.Kdump.Loaded) yield return "kexec: crash kernel loaded";

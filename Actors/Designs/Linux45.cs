@@ -41,6 +41,7 @@ public sealed class Linux45 : PanicDesign
         "console_flush_on_panic()",
         "if (panic_timeout > 0): \"Rebooting in %d seconds..\", 100 ms steps",
         "if (panic_timeout != 0) emergency_restart()   kmsg_dump(EMERG) skipped unless printk.always_kmsg_dump",
+        "pr_emerg(\"---[ end Kernel panic - not syncing: %s\")",
         "local_irq_enable(); for (;;) mdelay(100)",
     ];
 
@@ -81,6 +82,7 @@ public sealed class Linux45 : PanicDesign
             yield return Op.Call(KernelPanic.PanicTimeoutCountdown(cpu));
         if (k.PanicTimeout != 0)
             yield return Op.Call(EmergencyRestart(cpu));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"---[ end Kernel panic - not syncing: {message}"));
         yield return Op.Call(KernelPanic.PanicFinalLoop(cpu));
     }
 

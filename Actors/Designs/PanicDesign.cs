@@ -165,6 +165,13 @@ public abstract class PanicDesign
         var mode = cpu.Machine.Kernel.Cmdline.NmiWatchdog;
         if (mode == "0") yield break;  // the detector is off
         var message = $"Watchdog detected hard LOCKUP on cpu {cpu.Id}";
+        if (Era.HardLockupWording)
+        {
+            // 4.x: pr_emerg("Watchdog detected hard LOCKUP on cpu %d"); ... nmi_panic(regs, "Hard LOCKUP")
+            yield return Op.Call(Printk.PrEmerg(cpu, $"NMI watchdog: {message}"));
+            if (mode == "panic") yield return Op.Call(HardlockupPanic(cpu, "Hard LOCKUP"));
+            yield break;
+        }
         if (mode == "panic")
         {
             yield return Op.Call(HardlockupPanic(cpu, message));

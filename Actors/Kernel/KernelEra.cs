@@ -39,6 +39,47 @@ public sealed record KernelEra(int Major, int Minor)
     /// <summary>ramoops as a pstore backend (fs/pstore/ram.c, 3.5 [U]; pstore itself 2.6.39).</summary>
     public bool HasPstore => AtLeast(3, 5);
 
+    // ---- the era's kernel text (issue 11 B6): banner, stack-dump header, oops and lockup wording ----
+
+    /// <summary>The kernel release in `uname -r` form.</summary>
+    public string Release => Major == 2 ? ToString() : $"{this}.0";
+
+    /// <summary>The boot banner's first line ("Linux version …"), with a compiler of the time.</summary>
+    public string Banner => Major switch
+    {
+        2 => $"Linux version {Release} (gcc version 4.5.2) #1 SMP",
+        3 => $"Linux version {Release} (gcc version 4.8.2) #1 SMP",
+        4 => $"Linux version {Release} (gcc version 6.3.0) #1 SMP",
+        _ => $"Linux version {Release} (gcc (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC",
+    };
+
+    /// <summary>
+    /// dump_stack()'s first line: "Pid: 1, comm: init Not tainted 2.6.38 #1" in 2.6.x; from 3.x
+    /// "CPU: 0 PID: 1 Comm: init Not tainted 3.12.0 #1" (6.x adds "Kdump: loaded" as a real 6.1 kernel prints).
+    /// </summary>
+    public string StackHeader(int cpu, int pid, string comm, bool kdumpLoaded) => Major == 2
+        ? $"Pid: {pid}, comm: {comm} Not tainted {Release} #1"
+        : $"CPU: {cpu} PID: {pid} Comm: {comm}{(kdumpLoaded && AtLeast(5, 0) ? " Kdump: loaded" : "")} Not tainted {Release} #1";
+
+    /// <summary>"Hardware name: …" after the header (3.x on).</summary>
+    public bool HardwareNameLine => AtLeast(3, 0);
+
+    /// <summary>Call-trace frames as "[&lt;address&gt;] fn+off/len" (to ≈4.9 [U]) or "fn+off/len" (later).</summary>
+    public bool TraceAddresses => !AtLeast(4, 10);
+
+    /// <summary>The "&lt;TASK&gt;" … "&lt;/TASK&gt;" brackets around the call trace (≈5.16 [U]; seen on a real 6.1 kernel).</summary>
+    public bool TaskBrackets => AtLeast(5, 16);
+
+    /// <summary>The oops line's flags: "SMP" until ≈4.14, "PREEMPT SMP NOPTI" (a real 6.1 kernel) after [U].</summary>
+    public string OopsFlags => AtLeast(4, 15) ? "PREEMPT SMP NOPTI" : "SMP";
+
+    /// <summary>panic()'s "---[ end Kernel panic - not syncing: %s" marker before the final loop (4.x [U version]; " ]---" from ≈5.x [U]).</summary>
+    public string? EndMarker(string message) =>
+        !AtLeast(4, 0) ? null : AtLeast(5, 0) ? $"---[ end Kernel panic - not syncing: {message} ]---" : $"---[ end Kernel panic - not syncing: {message}";
+
+    /// <summary>The hard-lockup panic's text: "Hard LOCKUP" from 4.x, after a "Watchdog detected hard LOCKUP on cpu N" line [V 4.x watchdog]; before, the panic says it all.</summary>
+    public bool HardLockupWording => AtLeast(4, 0);
+
     /// <summary>ioapic_zap_locks() before disable_IO_APIC() in native_machine_crash_shutdown(): in 3.12 [V], not in 2.6.38 [V].</summary>
     public bool IoapicZapLocks => AtLeast(3, 0);
 

@@ -222,35 +222,54 @@ public static class Printk
         else k.OopsInProgress--;
     }
 
-    /// <summary>dump_stack() on x86: the registers line and a short call trace.</summary>
+    /// <summary>
+    /// dump_stack() on x86, in the era's words: the header ("Pid: 1, comm: init …" in 2.6.x, "CPU: 0
+    /// PID: 1 Comm: init …" later), "Hardware name:" from 3.x, and a short call trace — with frame
+    /// addresses until ≈4.9, inside "&lt;TASK&gt;" brackets from ≈5.16.
+    /// </summary>
     public static IEnumerable<Op> DumpStack(CpuActor cpu, string caller)
     {
+        var era = cpu.Machine.Design.Era;
         var pid = cpu.Id == 0 ? 1 : 0;
-        var comm = cpu.Id == 0 ? "init" : "swapper";
-        yield return Op.Call(Vprintk(cpu, $"Pid: {pid}, comm: {comm} Not tainted 2.6.38 #1"));
-        yield return Op.Call(Vprintk(cpu, "Call Trace:"));
-        foreach (var frame in CallTrace(caller)) yield return Op.Call(Vprintk(cpu, frame));
+        var comm = cpu.Id == 0 ? "init" : $"swapper/{cpu.Id}";
+        yield return Op.Call(Vprintk(cpu, era.StackHeader(cpu.Id, pid, comm, cpu.Machine.Kernel.KexecCrashImageLoaded)));
+        foreach (var line in TraceLines(era, caller)) yield return Op.Call(Vprintk(cpu, line));
     }
 
-    private static IEnumerable<string> CallTrace(string caller) => caller switch
+    /// <summary>The lines after the header: Hardware name, Call Trace and its frames in the era's format.</summary>
+    public static IEnumerable<string> TraceLines(KernelEra era, string caller)
     {
-        "nmi" =>
-        [
-            " [<ffffffff814c9a0d>] panic+0x91/0x1a1",
-            " [<ffffffff810a4c2e>] watchdog_overflow_callback+0xde/0xe0",
-            " [<ffffffff810d61a3>] __perf_event_overflow+0x93/0x210",
-            " [<ffffffff814ce3a8>] do_nmi+0xd8/0x2c0",
-            " [<ffffffff814cdb50>] nmi+0x20/0x30",
-        ],
-        _ =>
-        [
-            " [<ffffffff814c9a0d>] panic+0x91/0x1a1",
-            " [<ffffffff814cdb74>] oops_end+0xe4/0x100",
-            " [<ffffffff8100f2fb>] die+0x5b/0x90",
-            " [<ffffffff814cd442>] do_trap+0xc2/0x170",
-            " [<ffffffff8100cd25>] do_invalid_op+0x95/0xb0",
-        ],
-    };
+        if (era.HardwareNameLine) yield return "Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014";
+        yield return "Call Trace:";
+        if (era.TaskBrackets) yield return " <TASK>";
+        foreach (var (address, frame) in CallTrace(era, caller))
+            yield return era.TraceAddresses ? $" [<{address}>] {frame}" : $" {frame}";
+        if (era.TaskBrackets) yield return " </TASK>";
+    }
+
+    private static IEnumerable<(string Address, string Frame)> CallTrace(KernelEra era, string caller)
+    {
+        if (era.Major >= 3) yield return ("ffffffff8171c6a3", era.TaskBrackets ? "dump_stack_lvl+0x44/0x5c" : "dump_stack+0x45/0x56");
+        yield return ("ffffffff814c9a0d", era.TaskBrackets ? "panic+0x118/0x2f4" : "panic+0x91/0x1a1");
+        var frames = caller switch
+        {
+            "nmi" => new[]
+            {
+                ("ffffffff810a4c2e", "watchdog_overflow_callback+0xde/0xe0"),
+                ("ffffffff810d61a3", "__perf_event_overflow+0x93/0x210"),
+                ("ffffffff814ce3a8", era.Major >= 4 ? "perf_event_nmi_handler+0x2d/0x50" : "do_nmi+0xd8/0x2c0"),
+                ("ffffffff814cdb50", era.Major >= 4 ? "nmi_handle+0x63/0x110" : "nmi+0x20/0x30"),
+            },
+            _ => new[]
+            {
+                ("ffffffff814cdb74", "oops_end+0xe4/0x100"),
+                ("ffffffff8100f2fb", "die+0x5b/0x90"),
+                ("ffffffff814cd442", "do_trap+0xc2/0x170"),
+                ("ffffffff8100cd25", "do_invalid_op+0x95/0xb0"),
+            },
+        };
+        foreach (var f in frames) yield return f;
+    }
 
     /// <summary>do_gettimeofday()'s seconds since the epoch at virtual time 0: Eric's mail of 8 Feb 2011, 19:58:19 UTC.</summary>
     public const long EpochAtStart = 1297195099;
