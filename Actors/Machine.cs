@@ -137,7 +137,7 @@ public sealed class Machine
         return new RunResult(
             Spec.Name, Design.Name, last.Seed, Runtime.StrategyName, last.Outcome, last.Reason, last.EndTimeNs, last.Steps,
             k.Milestones.ToArray(), k.Console.ToArray(), nvram, cpus, held, Runtime.Decisions.ToArray(),
-            trace ? FormatTrace() : null, storage);
+            trace ? FormatTrace() : null, storage, Spec.Cmdline.NotModelled);
     }
 
     /// <summary>What the end state means: rebooted, vmcore, halted as configured, or hung (and where).</summary>

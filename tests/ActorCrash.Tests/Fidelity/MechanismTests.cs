@@ -241,4 +241,40 @@ public class MechanismTests
         Assert.Contains("triggers[0].type", e.Message);
         Assert.Contains("PANIC_STOP_IRQOFF", e.Message);
     }
+
+    // ---- B7: kconfig switches; anachronisms name the first kernel ----
+
+    [Fact]
+    public void B7_pstore_console_and_pmsg_are_kconfig_switches_and_an_option_the_era_lacks_names_the_first_kernel()
+    {
+        var ramoops = "kdump.loaded = false\n dumpers = [ramoops]\n ramoops { era = pstore, pmsg = [\"Testing pstore: uuid=1\"] }";
+        var with = Run(Inline(Scenario("panic=1", ramoops, Panic0), "linux-6.x"));
+        Assert.NotNull(with.File("console-ramoops-0"));
+        Assert.NotNull(with.File("pmsg-ramoops-0"));
+        var without = Run(Inline(Scenario("panic=1", ramoops, Panic0, tail: "kconfig = \"CONFIG_PSTORE_CONSOLE=n CONFIG_PSTORE_PMSG=n\""), "linux-6.x"));
+        Assert.Null(without.File("console-ramoops-0"));
+        Assert.Null(without.File("pmsg-ramoops-0"));
+        Assert.NotNull(without.File("dmesg-ramoops-0"));
+        var e = Assert.Throws<ActorCrash.Config.ScenarioException>(() =>
+            Inline(Scenario("panic=1", "kdump.loaded = false", Panic0, tail: "kconfig = \"CONFIG_PSTORE_PMSG=y\""), "linux-3.12"));
+        Assert.Contains("first appeared in Linux 4.1", e.Message);
+        var warn = Assert.Throws<ActorCrash.Config.ScenarioException>(() => Inline(Scenario("panic=1 panic_on_warn", "kdump.loaded = false", Panic0), "linux-3.12"));
+        Assert.Contains("first appeared in Linux 3.19", warn.Message);
+    }
+
+    // ---- B8: /proc/cmdline as pasted ----
+
+    [Fact]
+    public void B8_real_parameters_the_emulator_does_not_model_are_accepted_and_listed_and_a_misspelt_one_is_still_an_error()
+    {
+        var pasted = "BOOT_IMAGE=/boot/vmlinuz-6.1.0-57-amd64 root=UUID=1234 ro quiet console=ttyS0,115200 loglevel=7 panic=1";
+        var r = Run(Inline(Scenario(pasted, "kdump.loaded = false\n dumpers = []", Panic0), "linux-6.x"));
+        Assert.Equal(Outcome.Rebooted, r.Outcome);   // panic=1 still applies
+        Assert.Equal(["BOOT_IMAGE=/boot/vmlinuz-6.1.0-57-amd64", "root=UUID=1234", "ro", "quiet", "console=ttyS0,115200", "loglevel=7"], r.NotModelled);
+        var text = new StringWriter();
+        ActorCrash.Cli.Output.TextOutput.Write(r, Inline(Scenario(pasted, "kdump.loaded = false\n dumpers = []", Panic0), "linux-6.x"), false, text);
+        Assert.Contains("kernel parameters accepted but not modelled: BOOT_IMAGE=", text.ToString());
+        var e = Assert.Throws<ActorCrash.Config.ScenarioException>(() => Inline(Scenario("panic=1 consol=ttyS0", "kdump.loaded = false", Panic0), "linux-6.x"));
+        Assert.Contains("did you mean console?", e.Message);
+    }
 }
