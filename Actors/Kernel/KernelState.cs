@@ -121,7 +121,11 @@ public sealed partial class KernelState
         CrashIpiAcks.Reset();
         Array.Clear(CrashNotesSaved);
         ResetPanicPath();
-        foreach (var d in DumpList) d.Reset();
+        foreach (var d in DumpList)
+        {
+            d.SharedIterReset = false;
+            d.Reset();
+        }
         Milestones.Clear();
         MachineStopped = null;
         PanicOnOopsForced = false;

@@ -80,6 +80,7 @@ public static class KmsgIter
             var flags = cpu.LocalIrqSave();
             yield return Op.SpinLock(k.LogbufLock);
             var end = k.Log.Length;
+            if (cpu.Machine.Design.Era.SharedDumperIterator) dumper.SharedIterReset = true;   // dumper->cur_seq = clear_seq: under any dump still reading it
             cpu.Unlock(k.LogbufLock);
             cpu.LocalIrqRestore(flags);
             yield return Op.Call(dumper.Dump(cpu, reason, end));

@@ -131,10 +131,19 @@ public static class Pstore
         long total = 0;
         var log = k.Log.Syslog(logEnd);   // kmsg_dump_get_buffer(&iter, true, …): syslog "<N>" prefixes
         var end = log.Length;             // kmsg_dump_rewind(): the iterator starts at the youngest record
+        var dumper = (KmsgDumper)psinfo;
+        dumper.SharedIterReset = false;
         var compress = k.Cmdline.PstoreCompress;
         for (var part = 1; total < psinfo.KmsgBytes; part++)
         {
             var header = $"{why}#{count} Part{part}\n";
+            if (dumper.SharedIterReset)
+            {
+                // 3.5–5.12: another CPU's kmsg_dump() re-initialised the iterator in struct kmsg_dumper.
+                log = k.Log.Syslog(k.Log.Length);
+                end = log.Length;
+                dumper.SharedIterReset = false;
+            }
             // CONFIG_PSTORE_COMPRESS: the part is read into big_oops_buf, larger than the backend's
             // buffer, and deflated into it; if it does not fit compressed, the tail goes in plain.
             var room = compress ? BigOopsBufSize(psinfo.BufSize) : psinfo.BufSize;

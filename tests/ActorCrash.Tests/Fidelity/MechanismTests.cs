@@ -101,6 +101,22 @@ public class MechanismTests
         Assert.All(Runs(Inline(two, "linux-3.12"), 20), x => Assert.False(Said(x, "nmi_panic_self_stop")));
     }
 
+    // ---- B3: the kmsg_dump iterator inside the dumper (3.5–5.12) vs one per call ----
+
+    [Fact]
+    public void B3_two_oopses_at_once_reset_the_iterator_shared_in_the_dumper_under_4_10_and_each_dump_keeps_its_own_under_6_x()
+    {
+        // Two oopses at the same time, efi-pstore storing every 1 KiB part: the second kmsg_dump() re-initialises
+        // the iterator the first dump is still reading (before it waits for buf_lock), so the first dump's next
+        // part starts again from the youngest record: its parts repeat each other.
+        var hocon = Scenario("panic=1", "kdump.loaded = false\n dumpers = [efi-pstore]",
+            "{ at = 1ms, cpu = 0, event = oops }, { at = [1ms, 3ms], cpu = 1, event = oops }", tail: "timing { console-ns-per-char = 0ns }");
+        static bool Repeats(RunResult r) => r.Nvram.Where(n => n.Intact && n.Text.StartsWith("Oops#1 Part", StringComparison.Ordinal))
+            .Count(n => n.Text.Contains("Oops: 0002 [#1]", StringComparison.Ordinal)) > 1;
+        Assert.Contains(Runs(Inline(hocon, "linux-4.10"), 100), Repeats);
+        Assert.DoesNotContain(Runs(Inline(hocon, "linux-6.x"), 100), Repeats);
+    }
+
     // ---- B4: entry points ----
 
     [Fact]
