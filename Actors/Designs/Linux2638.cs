@@ -19,7 +19,8 @@ public sealed class Linux2638 : PanicDesign
         "kmsg_dump(KEXEC) inside crash_kexec before the NMI shootdown; kmsg_dump(PANIC) before smp_send_stop; " +
         "REBOOT_VECTOR stop with a 1 s wait and no NMI fallback; no panic_lock; kmsg_dump(EMERG) in emergency_restart; " +
         "interrupts stay as the caller had them; panic=N with N < 0 never reboots. " +
-        "[U] the KEXEC hook's exact place: taken as right after the image check, before crash_setup_regs (§1.2 step 5a).";
+        "The KEXEC hook's place is verified: inside the mutex_trylock block, right after the image check, before crash_setup_regs (§1.2 step 5a). " +
+        "ramoops (drivers/char/ramoops.c) takes no lock: concurrent dumps race on its slot counter; no ioapic_zap_locks.";
 
     public override IReadOnlyList<string> Steps { get; } =
     [

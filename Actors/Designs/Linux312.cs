@@ -21,7 +21,9 @@ public sealed class Linux312 : PanicDesign
         "smp_send_stop: REBOOT_VECTOR, 1 s on num_online_cpus(), then \"Shutting down cpus with NMI\" to all but self, 10 ms " +
         "(nonmi_ipi skips the NMI; reboot=force skips it all); panic notifiers before kmsg_dump (6723734cdff1), kmsg_dump after " +
         "smp_send_stop (62be73eafaa0); kmsg_dump passes only PANIC and OOPS unless printk.always_kmsg_dump, and sets up each " +
-        "dumper's iterator under logbuf_lock; panic_timeout != 0 reboots, < 0 at once. The structure is verified against a 3.12-era " +
+        "dumper's iterator under logbuf_lock (the iterator lives in the dumper: a concurrent kmsg_dump resets it); " +
+        "machine_crash_shutdown zaps ioapic_lock first; pstore: __getnstimeofday record time, the pstore console under buf_lock, and " +
+        "a failed buf_lock trylock dumps without the lock (\"may corrupt error record\"); panic_timeout != 0 reboots, < 0 at once. The structure is verified against a 3.12-era " +
         "panic.c and the 3.5 smp.c; [U] the versions of panic_lock (≈3.5) and of the panic=-1 change (between 3.0 and 3.12).";
 
     public override IReadOnlyList<string> Steps { get; } =

@@ -25,8 +25,13 @@ public sealed class Linux410 : PanicDesign
         "crash_kexec takes panic_cpu and resets it; kexec_should_crash is 0 with post_notifiers. printk_nmi_flush_on_panic " +
         "re-initialises a held logbuf_lock only in NMI context with one CPU online (the in_nmi() test is in the 4.7 patch; the domain " +
         "reference omits it). Picked: console_flush_on_panic after bust_spinlocks(0) [from memory, 4.5]; ioapic_zap_locks in " +
-        "machine_crash_shutdown [U version]; arch_kexec_protect_crashkres (≈4.6, [U]) makes stray writes to the loaded crash kernel " +
-        "fault. Not modelled: the per-CPU NMI printk buffers (printk in NMI context writes the log directly).";
+        "machine_crash_shutdown (already in 3.12 [V]); arch_kexec_protect_crashkres (≈4.6, [U]) makes stray writes to the loaded crash kernel " +
+        "fault. printk in NMI context (a hard-lockup panic) goes to per-CPU NMI buffers (no logbuf_lock, no console) that " +
+        "printk_nmi_flush_on_panic copies into the log — but not while another CPU is online and logbuf_lock is held. " +
+        "console_flush_on_panic calls console_unlock() whatever the trylock said (it up()s a console_sem a stopped CPU holds). " +
+        "pstore: record time from __getnstimeofday (a seqcount a stopped timekeeper wedges), unpadded \"====%lu.%lu-D\" header, " +
+        "the pstore console under buf_lock, a failed buf_lock trylock gives the dump up; mtdoops schedules work_write after its " +
+        "panic write (the workqueue pool lock); the kmsg_dump iterator lives in the dumper, shared by concurrent dumps.";
 
     public override IReadOnlyList<string> Steps { get; } =
     [
@@ -38,7 +43,7 @@ public sealed class Linux410 : PanicDesign
         "if (!crash_kexec_post_notifiers) { printk_nmi_flush_on_panic(); __crash_kexec(NULL); smp_send_stop(); }   IPI 1 s, then NMI 10 ms",
         "else crash_smp_send_stop()             NMI shootdown only: registers saved, CPUs halted but still online",
         "atomic_notifier_call_chain(&panic_notifier_list)",
-        "printk_nmi_flush_on_panic()            in NMI with one CPU online: re-initialise a held logbuf_lock",
+        "printk_nmi_flush_on_panic()            copy the per-CPU NMI buffers into the log; in NMI with one CPU online re-initialise a held logbuf_lock",
         "kmsg_dump(KMSG_DUMP_PANIC)             logbuf_lock per dumper",
         "if (crash_kexec_post_notifiers) __crash_kexec(NULL)",
         "bust_spinlocks(0)",

@@ -39,6 +39,25 @@ public sealed record KernelEra(int Major, int Minor)
     /// <summary>ramoops as a pstore backend (fs/pstore/ram.c, 3.5 [U]; pstore itself 2.6.39).</summary>
     public bool HasPstore => AtLeast(3, 5);
 
+    /// <summary>The mechanisms above, named, as `show-design` lists them.</summary>
+    public IEnumerable<(string Mechanism, bool Has)> Mechanisms()
+    {
+        yield return ("ioapic_zap_locks() in machine_crash_shutdown (3.x)", IoapicZapLocks);
+        yield return ("per-CPU NMI printk buffers (≈4.7–5.x)", PrintkNmiBuffers);
+        yield return ("console_flush_on_panic unlocks whatever the trylock said (4.x)", ConsoleFlushUnlocksAnyway && AtLeast(4, 0));
+        yield return ("ramoops stores every reason max_reason allows (≈5.8)", RamoopsStoresEveryReason);
+        yield return ("pstore zone buffer_lock (6.x)", PstoreZoneBufferLock);
+        yield return ("pstore record time from __getnstimeofday, a seqcount (3.12, 4.10)", PstoreTimeSpinsOnSeqcount && HasPstore);
+        yield return ("pstore console takes buf_lock (3.12, 4.10)", PstoreConsoleTakesBufLock && HasPstore);
+        yield return ("kmsg_dump iterator shared in the dumper (3.5–5.12)", SharedDumperIterator);
+        yield return ("mtdoops schedule_work after the panic write (3.x–≈5.9)", MtdoopsScheduleWorkAfterPanicWrite);
+        yield return ("mtdoops erases the next used block in the panic (≈6.2)", MtdoopsPanicErase);
+        yield return ("efi-pstore efivars_lock trylock + query_variable_info (6.x)", EfivarsLockTrylock);
+        yield return ("sysrq-c panics directly (5.0)", SysrqCrashPanics);
+        yield return ("x86 dump_kernel_offset panic notifier (3.15)", KernelOffsetNotifier);
+        yield return ("end-of-panic marker (4.x)", EndMarker("") is not null);
+    }
+
     // ---- the era's kernel text (issue 11 B6): banner, stack-dump header, oops and lockup wording ----
 
     /// <summary>The kernel release in `uname -r` form.</summary>
