@@ -12,7 +12,8 @@ namespace ActorCrash.Tests.Fidelity;
 /// </summary>
 public class CorrectionTests
 {
-    private static string Machine(int cpus, string machine, string cmdline, string cpuEntries, string triggers, string tail = "") => $$"""
+    /// <summary>A two-or-more-CPU scenario written in the test (both fidelity test classes use it).</summary>
+    internal static string Machine(int cpus, string machine, string cmdline, string cpuEntries, string triggers, string tail = "") => $$"""
         name = "correction"
         cmdline = "{{cmdline}}"
         machine { cpus = {{cpus}}
@@ -22,9 +23,9 @@ public class CorrectionTests
         {{tail}}
         """;
 
-    private const string Panic0 = "{ at = 1ms, cpu = 0, event = panic, message = \"Fatal exception\" }";
+    internal const string Panic0 = "{ at = 1ms, cpu = 0, event = panic, message = \"Fatal exception\" }";
 
-    private static bool Said(RunResult r, string text) => r.Milestones.Any(m => m.What.Contains(text, StringComparison.Ordinal));
+    internal static bool Said(RunResult r, string text) => r.Milestones.Any(m => m.What.Contains(text, StringComparison.Ordinal));
 
     // ---- A1: 2.6.38 ramoops takes no mutex; fixed 4096-byte records; max_count = mem_size / 4096 ----
 

@@ -13,20 +13,13 @@ namespace ActorCrash.Tests.Fidelity;
 /// </summary>
 public class MechanismTests
 {
-    private static string Scenario(string cmdline, string machine, string triggers, string cpus = "", string tail = "", int cpuCount = 2) => $$"""
-        name = "mechanism"
-        cmdline = "{{cmdline}}"
-        machine { cpus = {{cpuCount}}
-          {{machine}} }
-        cpus = [ {{cpus}} ]
-        triggers = [ {{triggers}} ]
-        {{tail}}
-        """;
+    private static string Scenario(string cmdline, string machine, string triggers, string cpus = "", string tail = "", int cpuCount = 2) =>
+        CorrectionTests.Machine(cpuCount, machine, cmdline, cpus, triggers, tail);
 
-    private const string Panic0 = "{ at = 1ms, cpu = 0, event = panic }";
+    private const string Panic0 = CorrectionTests.Panic0;
     private const string NoKdumpRamoops = "kdump.loaded = false\n dumpers = [ramoops]";
 
-    private static bool Said(RunResult r, string text) => r.Milestones.Any(m => m.What.Contains(text, StringComparison.Ordinal));
+    private static bool Said(RunResult r, string text) => CorrectionTests.Said(r, text);
 
     // ---- B1: panic notifiers as scenario objects ----
 
