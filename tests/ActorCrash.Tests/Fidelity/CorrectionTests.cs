@@ -332,4 +332,21 @@ public class CorrectionTests
         Assert.Equal(Outcome.Hung, off.Outcome);
         Assert.Contains("interrupts off", off.Reason + Cpu(off, 0).Doing);
     }
+
+    [Theory]
+    [InlineData("design-options.vivek-2011.shutdown-mutex-loser = stop", "design-options.vivek-2011.shutdown-mutex-loser", "expected one of halt, carry-on, got \"stop\"")]
+    [InlineData("design-options.vivek-2011.shutdown-mutex-losr = halt", "design-options.vivek-2011.shutdown-mutex-losr", "did you mean")]
+    [InlineData("design-options.eric-2011.irqs-off-dump = maybe", "design-options.eric-2011.irqs-off-dump", "expected")]
+    [InlineData("machine.console.nbcon = 3", "machine.console.nbcon", "expected")]
+    [InlineData("panic-notifiers = [ { behaviour = take-lock } ]", "panic-notifiers[0].lock", "expected")]
+    [InlineData("panic-notifiers = [ { behaviour = slow, lock = console_sem } ]", "panic-notifiers[0].lock", "lock applies only to behaviour = take-lock")]
+    [InlineData("panic-notifiers = [ { behaviour = slow, colour = red } ]", "panic-notifiers[0].colour", "")]
+    public void The_new_keys_are_validated_strictly_with_file_line_and_key(string line, string key, string message)
+    {
+        var hocon = Machine(2, "kdump.loaded = false", "panic=1", "", Panic0) + "\n" + line;
+        var e = Assert.Throws<ActorCrash.Config.ScenarioException>(() => Inline(hocon, "linux-6.x"));
+        Assert.Equal(key, e.Key);
+        Assert.Matches(@"^test:\d+: ", e.Message);
+        Assert.Contains(message, e.Message);
+    }
 }
