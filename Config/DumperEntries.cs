@@ -85,8 +85,11 @@ internal static class DumperEntries
         return bad;
     }
 
-    public static DumperSpec ReadEfiPstore(FieldReader r, Field entry, IReadOnlyList<DumperSpec> before)
+    public static DumperSpec ReadEfiPstore(FieldReader r, Field entry, IReadOnlyList<DumperSpec> before, string design)
     {
+        if (DumperTypes.Is2011Design(design))
+            throw r.Error(entry.Key, $"a dumper {design} has",
+                $"efi-pstore first appeared in Linux {KernelParameters.FirstKernel["efi-pstore"]}; {design} does not have it");
         // pstore takes one backend: a second pstore_register() is refused.
         if (before.Any(d => d.Params is PstoreRamParams))
             throw r.Error(entry.Key, "one pstore backend", "ramoops (era pstore) is already the pstore backend: the kernel would ignore efi-pstore");

@@ -85,7 +85,7 @@ internal static class ScenarioReader
             {
                 DumperTypes.Ramoops => DumperEntries.ReadRamoops(r, nvram, design),
                 DumperTypes.Mtdoops => DumperEntries.ReadMtdoops(r, design),
-                DumperTypes.EfiPstore => DumperEntries.ReadEfiPstore(r, f, dumpers),
+                DumperTypes.EfiPstore => DumperEntries.ReadEfiPstore(r, f, dumpers, design),
                 DumperTypes.NvramConsole => DumperEntries.ReadNvramConsole(r, nvram),
                 _ => DumperEntries.ReadThirdParty(r),
             });
