@@ -231,7 +231,7 @@ public static class Printk
     {
         var era = cpu.Machine.Design.Era;
         var pid = cpu.Id == 0 ? 1 : 0;
-        var comm = cpu.Id == 0 ? "init" : $"swapper/{cpu.Id}";
+        var comm = cpu.Id == 0 ? "init" : era.Major == 2 ? "swapper" : $"swapper/{cpu.Id}";
         yield return Op.Call(Vprintk(cpu, era.StackHeader(cpu.Id, pid, comm, cpu.Machine.Kernel.KexecCrashImageLoaded)));
         foreach (var line in TraceLines(era, caller)) yield return Op.Call(Vprintk(cpu, line));
     }
