@@ -18,7 +18,9 @@ public sealed class ThirdParty(ThirdPartyParams p) : KmsgDumper("thirdparty")
     public override IEnumerable<Op> Dump(CpuActor cpu, KmsgDumpReason reason, int logEnd)
     {
         cpu.Machine.Kernel.Milestone(cpu, $"thirdparty: dump({Kmsg.Name(reason)}): {p.Behaviour}");
-        return Scripted.Run(cpu, p, "thirdparty dumper", rebootNeverReturns: false);
+        // The script's steps run as this dump() itself (not a callee), so a backtrace or a fault in
+        // them names the dumper's dump(), as the kernel's would.
+        foreach (var op in Scripted.Run(cpu, p, "thirdparty dumper", rebootNeverReturns: false)) yield return op;
     }
 }
 
