@@ -265,6 +265,7 @@ public static partial class KernelParameters
         "mitigations", "audit", "selinux", "apparmor", "security", "intel_iommu", "iommu", "nosmt", "nokaslr",
         "transparent_hugepage", "elevator", "systemd.unit", "systemd.show_status", "rd.lvm.lv", "rd.luks.uuid",
         "lsm", "efi", "acpi", "noapic", "nolapic", "irqpoll", "nr_cpus", "maxcpus", "reset_devices", "vga", "fsck.mode",
+        "no_timer_check",
     ];
 
     private static int? Int(string? v) =>

@@ -122,7 +122,7 @@ public abstract class PanicDesign
     private IEnumerable<Op> SysrqHandleReboot(CpuActor cpu)
     {
         cpu.Machine.Kernel.Milestone(cpu, "sysrq: Resetting");
-        yield return Op.Call(Printk.Vprintk(cpu, "SysRq : Resetting"));
+        yield return Op.Call(Printk.Vprintk(cpu, Era.SysrqPrefix + "Resetting"));
         cpu.LocalIrqEnable();
         yield return Op.Call(EmergencyRestart(cpu));
     }

@@ -49,7 +49,7 @@ public static class EntryPoints
     {
         var k = cpu.Machine.Kernel;
         k.Milestone(cpu, "sysrq: Trigger a crash");
-        yield return Op.Call(Printk.Vprintk(cpu, design.Era.SysrqCrashPanics ? "sysrq: Trigger a crash" : "SysRq : Trigger a crash", LogLevel.Info));
+        yield return Op.Call(Printk.Vprintk(cpu, design.Era.SysrqPrefix + "Trigger a crash", LogLevel.Info));
         if (design.Era.SysrqCrashPanics)
         {
             yield return Op.Call(design.Panic(cpu, "sysrq triggered crash"));
@@ -60,7 +60,7 @@ public static class EntryPoints
         yield return Op.Call(Traps.Die(cpu, "Oops", design));
     }
 
-    /// <summary>watchdog_timer_fn() (hard interrupt): "BUG: soft lockup - CPU#N stuck for 22s!"; panics with softlockup_panic.</summary>
+    /// <summary>watchdog_timer_fn() (hard interrupt): "BUG: soft lockup - CPU#N stuck for 22s!" and the stuck CPU's stack; panics with softlockup_panic.</summary>
     public static IEnumerable<Op> WatchdogTimerFn(CpuActor cpu, PanicDesign design)
     {
         var k = cpu.Machine.Kernel;
@@ -68,6 +68,8 @@ public static class EntryPoints
         k.Milestone(cpu, "soft lockup detected");
         var prefix = design.Era.WatchdogPrefix ? "watchdog: " : "";
         yield return Op.Call(Printk.PrEmerg(cpu, $"{prefix}BUG: soft lockup - CPU#{cpu.Id} stuck for 22s! [lkdtm:4242]"));
+        // print_modules(); print_irqtrace_events(current); if (regs) show_regs(regs); else dump_stack();
+        yield return Op.Call(Printk.DumpStack(cpu, "watchdog_timer_fn"));
         if (k.Cmdline.SoftlockupPanic)
         {
             yield return Op.Call(design.Panic(cpu, "softlockup: hung tasks"));

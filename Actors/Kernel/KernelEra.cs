@@ -30,6 +30,12 @@ public sealed record KernelEra(int Major, int Minor)
     /// <summary>sysrq-c calls panic("sysrq triggered crash") (≥5.0 [V, 2019 log]); before it forced panic_on_oops and oopsed.</summary>
     public bool SysrqCrashPanics => AtLeast(5, 0);
 
+    /// <summary>
+    /// drivers/tty/sysrq.c's message prefix: "SysRq : " in 2.6/3.x/4.x, "sysrq: " (its pr_fmt) in 6.1 as
+    /// recorded under QEMU (tests/groundtruth/sysrq-b-*); taken from 5.0, with sysrq-c's direct panic [U].
+    /// </summary>
+    public string SysrqPrefix => AtLeast(5, 0) ? "sysrq: " : "SysRq : ";
+
     /// <summary>kernel/watchdog.c's pr_fmt "watchdog: " (≈4.13 [U]).</summary>
     public bool WatchdogPrefix => AtLeast(4, 13);
 

@@ -187,6 +187,33 @@ public class PanicPathOrderTests
         Assert.False(Has(r, "panic:"));
     }
 
+    /// <summary>sysrq.c's prefix: "SysRq : Resetting" in 2.6.38 and 3.12, "sysrq: Resetting" in 6.1 (tests/groundtruth/sysrq-b-*).</summary>
+    [Theory]
+    [InlineData("linux-2.6.38", "SysRq : Resetting")]
+    [InlineData("linux-3.12", "SysRq : Resetting")]
+    [InlineData("linux-6.x", "sysrq: Resetting")]
+    public void Sysrq_b_prints_its_eras_prefix(string design, string line)
+    {
+        var r = Run(Inline(Machine("panic=10", kdump: false, triggers: "{ at = 1ms, cpu = 2, event = sysrq-b }"), design));
+        var resetting = r.Console.Select(l => Unstamped(l.Text)).Where(t => t.EndsWith("Resetting", StringComparison.Ordinal)).ToList();
+        Assert.Equal([line], resetting);
+    }
+
+    /// <summary>watchdog_timer_fn() shows the stuck CPU's stack after "BUG: soft lockup" (6.1 under QEMU: tests/groundtruth/softlockup-panic).</summary>
+    [Fact]
+    public void A_soft_lockup_report_shows_the_stuck_cpus_stack_before_the_panic()
+    {
+        var r = Run(Inline(Machine("panic=10 softlockup_panic=1", kdump: false, triggers: "{ at = 1ms, cpu = 1, event = soft-lockup }"), "linux-6.x"));
+        var lines = r.Console.Select(l => Unstamped(l.Text)).ToList();
+        var report = lines.FindIndex(l => l.StartsWith("watchdog: BUG: soft lockup - CPU#1", StringComparison.Ordinal));
+        var panic = lines.FindIndex(l => l.StartsWith("Kernel panic - not syncing: softlockup: hung tasks", StringComparison.Ordinal));
+        Assert.True(report >= 0 && panic > report, string.Join("\n", lines));
+        Assert.Contains(lines[(report + 1)..panic], l => l.StartsWith("CPU: 1 PID:", StringComparison.Ordinal));
+        Assert.Contains(lines[(report + 1)..panic], l => l == "Call Trace:");
+    }
+
+    private static string Unstamped(string text) => text.StartsWith('[') && text.IndexOf("] ", StringComparison.Ordinal) is var i and > 0 ? text[(i + 2)..] : text;
+
     // ---- nmi_panic (4.5) ----
 
     [Fact]
