@@ -9,6 +9,11 @@ var app = new CommandApp();
 app.Configure(c =>
 {
     c.SetApplicationName("actorcrash");
+    c.AddCommand<ExperimentCommand>("experiment")
+        .WithDescription("Run a chaos experiment: designs x fault cells x seeds, a reliability table with 95% intervals, verdicts, journal, HTML report.")
+        .WithExample("experiment")
+        .WithExample("experiment", "experiments/stop-other-cpus.hocon", "--runs", "200", "--out", "out/stop")
+        .WithExample("experiment", "--out", "out/kmsg", "--resume");
     c.AddCommand<RunCommand>("run")
         .WithDescription("Run an emulated machine through a panic: console, milestones, outcome, NVRAM after the reset.")
         .WithExample("run")

@@ -14,6 +14,7 @@ public sealed class ScenarioException : Exception
         Line = line;
         Key = key;
         Expected = expected;
+        Problem = problem;
     }
 
     /// <summary>The scenario file, or "built-in:NAME".</summary>
@@ -27,6 +28,9 @@ public sealed class ScenarioException : Exception
 
     /// <summary>What a valid value or text would have been.</summary>
     public string Expected { get; }
+
+    /// <summary>What is wrong, without the location (the message's last part).</summary>
+    public string Problem { get; }
 
     private static string Format(string source, int line, string key, string problem)
     {

@@ -56,9 +56,12 @@ internal sealed partial class ScenarioKeys
 
     /// <summary>Rejects the first key path in the file that is unknown or holds the wrong kind of thing.</summary>
     /// <param name="fail">(key, expected, problem) → the error to throw.</param>
-    public void Check(HoconPositions positions, Func<string, string, string, Exception> fail)
+    public void Check(HoconPositions positions, Func<string, string, string, Exception> fail) => Check(positions.Entries, fail);
+
+    /// <summary>The same over entries whose paths are scenario keys (e.g. an experiment's <c>scenario</c> block, prefix removed).</summary>
+    public void Check(IEnumerable<HoconEntry> entries, Func<string, string, string, Exception> fail)
     {
-        foreach (var entry in positions.Entries)
+        foreach (var entry in entries)
         {
             var shape = ElementIndex().Replace(entry.Path, "[]");
             if (Ancestors(shape).Any(a => _kinds.GetValueOrDefault(a) == HoconKind.Value))

@@ -17,7 +17,8 @@ public static class ScenarioLoader
     private const string BuiltInPrefix = "scenarios/", BuiltInSuffix = ".hocon";
 
     private static readonly AkkaConfig Defaults = AkkaSettings.Load().GetConfig("actorcrash.scenario");
-    private static readonly ScenarioKeys Keys = new(Defaults.Root);
+    /// <summary>Every key a scenario may set (an experiment checks its scenario and fault actions with it).</summary>
+    internal static readonly ScenarioKeys Keys = new(Defaults.Root);
 
     /// <summary>The built-in scenarios: the files of scenarios/, embedded in this assembly.</summary>
     public static IReadOnlyList<string> BuiltInNames { get; } =

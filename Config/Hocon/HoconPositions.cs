@@ -2,8 +2,11 @@ namespace ActorCrash.Config.Hocon;
 
 internal enum HoconKind { Value, Object, List }
 
-/// <summary>Where a key path is set, what it holds, and in which order it was first seen.</summary>
-internal readonly record struct HoconEntry(string Path, int Line, HoconKind Kind, int Order);
+/// <summary>
+/// Where a key path is set, what it holds, and in which order it was first seen; [Start, End) is the
+/// text of its value (for an object set twice, of the first one).
+/// </summary>
+internal readonly record struct HoconEntry(string Path, int Line, HoconKind Kind, int Order, int Start = 0, int End = 0);
 
 /// <summary>
 /// Checks a scenario's HOCON syntax and indexes the line of every key path it sets (array elements as
@@ -19,6 +22,7 @@ internal sealed class HoconPositions
     private readonly Dictionary<string, HoconEntry> _entries = new(StringComparer.Ordinal);
     private Token? _peeked;
     private int _order;
+    private int _lastEnd; // where the last token taken ended
     private string _key = ""; // the key being read, for lexical errors
 
     private HoconPositions(string text, string source)
@@ -37,6 +41,9 @@ internal sealed class HoconPositions
 
     /// <summary>Every key path set, parents before their children.</summary>
     public IEnumerable<HoconEntry> Entries => _entries.Values.OrderBy(e => e.Order);
+
+    /// <summary>The entry of <paramref name="path"/>, if the file sets it.</summary>
+    public HoconEntry? Entry(string path) => _entries.TryGetValue(path, out var e) ? e : null;
 
     /// <summary>Whether the file sets <paramref name="path"/> itself.</summary>
     public bool Sets(string path) => _entries.ContainsKey(path);
@@ -114,8 +121,9 @@ internal sealed class HoconPositions
         var t = Next();
         if (t.Type == TokenType.OpenBrace)
         {
-            Record(path, HoconKind.Object, t.Line);
+            Record(path, HoconKind.Object, t.Line, t.Start);
             ParseObjectBody(path, t, Deeper(depth, t, path));
+            EndSpan(path, t.Start);
             // Akka's parser fails on "key { ... }," without telling where.
             if (Peek().Type == TokenType.Comma)
                 throw Error(Peek().Line, path, "a new line", "unexpected ',' after 'key { ... }': end the line instead");
@@ -144,19 +152,23 @@ internal sealed class HoconPositions
         {
             case TokenType.OpenBrace:
                 Next();
-                Record(path, HoconKind.Object, t.Line);
+                Record(path, HoconKind.Object, t.Line, t.Start);
                 ParseObjectBody(path, t, Deeper(depth, t, path));
+                EndSpan(path, t.Start);
                 break;
             case TokenType.OpenBracket:
                 Next();
-                Record(path, HoconKind.List, t.Line);
+                Record(path, HoconKind.List, t.Line, t.Start);
                 ParseList(path, t, Deeper(depth, t, path));
+                EndSpan(path, t.Start);
                 break;
             case TokenType.Text or TokenType.QuotedText:
                 // Unquoted words on one line concatenate: message = Fatal exception
+                var last = t;
                 while (Peek().Type is TokenType.Text or TokenType.QuotedText)
-                    Next();
-                Record(path, HoconKind.Value, t.Line);
+                    last = Next();
+                Record(path, HoconKind.Value, t.Line, t.Start);
+                EndSpan(path, t.Start, last.End);
                 break;
             default:
                 throw Error(t.Line, path, "a value", $"expected a value, got {t.Describe()}");
@@ -208,8 +220,15 @@ internal sealed class HoconPositions
         return Error(open.Line, path, $"'{close}'", $"'{open.Text}' is never closed: expected '{close}' before {where}");
     }
 
+    // The value that started at `start` ends at `end` (default: after the token just read).
+    private void EndSpan(string path, int start, int end = -1)
+    {
+        if (_entries.TryGetValue(path, out var e) && e.Start == start)
+            _entries[path] = e with { End = end >= 0 ? end : _lastEnd };
+    }
+
     // A key set again replaces what it held, except that two objects merge.
-    private void Record(string path, HoconKind kind, int line)
+    private void Record(string path, HoconKind kind, int line, int start = 0)
     {
         if (_entries.TryGetValue(path, out var old))
         {
@@ -218,7 +237,7 @@ internal sealed class HoconPositions
             foreach (var stale in _entries.Keys.Where(k => k.StartsWith(path + ".", StringComparison.Ordinal) || k.StartsWith(path + "[", StringComparison.Ordinal)).ToList())
                 _entries.Remove(stale);
         }
-        _entries[path] = new HoconEntry(path, line, kind, _order++);
+        _entries[path] = new HoconEntry(path, line, kind, _order++, start, start);
     }
 
     private void SkipNewlines()
@@ -233,6 +252,7 @@ internal sealed class HoconPositions
     {
         var t = Peek();
         _peeked = null;
+        _lastEnd = t.End;
         return t;
     }
 

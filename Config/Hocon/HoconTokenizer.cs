@@ -4,7 +4,8 @@ namespace ActorCrash.Config.Hocon;
 
 internal enum TokenType { Text, QuotedText, Assign, OpenBrace, CloseBrace, OpenBracket, CloseBracket, Comma, Newline, End }
 
-internal readonly record struct Token(TokenType Type, string Text, int Line)
+/// <summary>A token; [Start, End) is where it stands in the text.</summary>
+internal readonly record struct Token(TokenType Type, string Text, int Line, int Start = 0, int End = 0)
 {
     /// <summary>How an error message names this token.</summary>
     public string Describe() => Type switch
@@ -31,6 +32,13 @@ internal sealed class HoconTokenizer(string text, Func<int, string, string, Exce
     public Token Next()
     {
         SkipSpacesAndComments();
+        var start = _pos;
+        var t = Read();
+        return t with { Start = start, End = _pos };
+    }
+
+    private Token Read()
+    {
         if (_pos >= text.Length)
             return new Token(TokenType.End, "", _line);
 

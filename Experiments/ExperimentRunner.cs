@@ -1,0 +1,189 @@
+using System.Collections.Concurrent;
+using ActorCrash.Config;
+using Akka.Actor;
+
+namespace ActorCrash.Experiments;
+
+/// <summary>How a run of the experiment ended.</summary>
+public enum RunStatus { Completed, Interrupted }
+
+/// <summary>How the runner spreads the work: worker actors (one per core by default) and seeds per unit.</summary>
+public sealed record RunnerOptions(int Workers, int BatchSize = 50)
+{
+    public static RunnerOptions Default => new(Environment.ProcessorCount);
+}
+
+/// <summary>Live counters of a running experiment, safe to read from another thread (the progress bar).</summary>
+public sealed class ExperimentProgress
+{
+    private long _written, _against, _unitsDone;
+
+    public ExperimentProgress(long total, long alreadyDone, int units)
+    {
+        Total = total;
+        AlreadyDone = alreadyDone;
+        _written = alreadyDone;
+        Units = units;
+    }
+
+    /// <summary>Runs the experiment has in all (designs × cells × seeds).</summary>
+    public long Total { get; }
+
+    /// <summary>Rows the store held before this session (a resumed run).</summary>
+    public long AlreadyDone { get; }
+
+    /// <summary>Units this session has to run.</summary>
+    public int Units { get; }
+
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Runs of fault cells that count against some probe of the hypothesis, so far this session.</summary>
+    public long Against => Interlocked.Read(ref _against);
+
+    public long UnitsDone => Interlocked.Read(ref _unitsDone);
+
+    internal void Add(int rows, int against)
+    {
+        Interlocked.Add(ref _written, rows);
+        Interlocked.Add(ref _against, against);
+        Interlocked.Increment(ref _unitsDone);
+    }
+}
+
+/// <summary>
+/// Runs an experiment's plan on this machine through Akka: an <see cref="ExperimentCoordinator"/>
+/// hands work units to one <see cref="ExperimentWorker"/> per core (work pulling), and the calling
+/// thread writes the rows they send back into the store in batched transactions. Stopping (Ctrl-C,
+/// SIGTERM) ends the dispatch, writes every row already received, and returns: nothing written is lost,
+/// and a resumed run continues from the store.
+/// </summary>
+public static class ExperimentRunner
+{
+    /// <summary>Most rows written in one transaction.</summary>
+    public const int MaxRowsPerTransaction = 4096;
+
+    /// <summary>Runs what the store does not have yet; returns whether every unit was done.</summary>
+    /// <exception cref="ScenarioException">A unit could not be run (it names why).</exception>
+    public static RunStatus Run(ExperimentPlan plan, ResultStore store, RunnerOptions options, CancellationToken stop,
+        Action<ExperimentProgress>? started = null)
+    {
+        var experiment = plan.Experiment;
+        var done = store.Done(experiment.Digest);
+        var units = plan.Units(options.BatchSize, (d, c, s) => done.Contains((d, c, s))).ToList();
+        var progress = new ExperimentProgress(plan.TotalRuns, done.Count(k => plan.Seeds.Contains(k.Seed) && experiment.Designs.Contains(k.Design)), units.Count);
+        started?.Invoke(progress);
+        if (units.Count == 0) return RunStatus.Completed;
+
+        var probes = experiment.Hypothesis.Probes;
+        var inbox = new BlockingCollection<UnitDone>();
+        var finished = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var system = ActorSystem.Create("experiment", AkkaSettings.Load());
+        var workers = Enumerable.Range(0, Math.Max(1, options.Workers)).Select(i => system.ActorOf(ExperimentWorker.Props(), $"worker-{i}")).ToArray();
+        var coordinator = system.ActorOf(ExperimentCoordinator.Props(workers, units, u => new RunUnit(experiment, u), inbox.Add, finished), "coordinator");
+        using var onStop = stop.Register(() => coordinator.Tell(StopExperiment.Instance));
+
+        var batch = new List<ResultRow>(MaxRowsPerTransaction);
+        var against = 0;
+        var unitsInBatch = new List<(int Rows, int Against)>();
+        while (true)
+        {
+            // Take what has arrived, up to one transaction's worth, then write it in one go.
+            if (inbox.TryTake(out var first, 50))
+            {
+                var next = first;
+                do
+                {
+                    var a = 0;
+                    foreach (var row in next.Rows)
+                        if (row.Cell != Config.Experiments.ExperimentCell.Baseline && AgainstAny(row, probes)) a++;
+                    batch.AddRange(next.Rows);
+                    unitsInBatch.Add((next.Rows.Count, a));
+                    against += a;
+                }
+                while (batch.Count < MaxRowsPerTransaction && inbox.TryTake(out next));
+                store.Write(batch);
+                foreach (var (rows, a) in unitsInBatch) progress.Add(rows, a);
+                batch.Clear();
+                unitsInBatch.Clear();
+                continue;
+            }
+            if (finished.Task.IsCompleted && inbox.Count == 0) break;
+        }
+        system.Terminate().Wait(TimeSpan.FromSeconds(10));
+        var error = finished.Task.Result;
+        if (error is not null) throw new ScenarioException(experiment.Source.Name, 0, "", "an experiment every design can run", error);
+        return progress.UnitsDone == units.Count ? RunStatus.Completed : RunStatus.Interrupted;
+    }
+
+    private static bool AgainstAny(ResultRow row, IReadOnlyList<Config.Experiments.ProbeSpec> probes)
+    {
+        for (var i = 0; i < probes.Count; i++)
+            if (probes[i].CountsAgainst(row.Measured(i))) return true;
+        return false;
+    }
+}
+
+/// <summary>Any → <see cref="ExperimentCoordinator"/>: hand out no more units; finish once those in flight are back.</summary>
+public sealed record StopExperiment
+{
+    public static readonly StopExperiment Instance = new();
+}
+
+/// <summary>
+/// Hands an experiment's units to its workers as they ask (two in flight per worker, the next when
+/// one comes back) and passes every <see cref="UnitDone"/> to the sink. Completes
+/// <c>finished</c> with null when every unit is back or after a stop, with the error of a failed unit.
+/// Works with local or remote workers alike: <c>message</c> says what to send for a unit.
+/// </summary>
+public sealed class ExperimentCoordinator : ReceiveActor
+{
+    private const int InFlightPerWorker = 2;
+
+    private readonly Queue<WorkUnit> _units;
+    private readonly Func<WorkUnit, object> _message;
+    private readonly Action<UnitDone> _sink;
+    private readonly TaskCompletionSource<string?> _finished;
+    private int _inFlight;
+    private bool _stopping;
+
+    public ExperimentCoordinator(IReadOnlyList<IActorRef> workers, IEnumerable<WorkUnit> units, Func<WorkUnit, object> message,
+        Action<UnitDone> sink, TaskCompletionSource<string?> finished)
+    {
+        _units = new Queue<WorkUnit>(units);
+        (_message, _sink, _finished) = (message, sink, finished);
+        Receive<UnitDone>(d =>
+        {
+            _inFlight--;
+            _sink(d);
+            Next(Sender);
+        });
+        Receive<UnitFailed>(f =>
+        {
+            _inFlight--;
+            _stopping = true;
+            _finished.TrySetResult($"{f.Unit}: {f.Error}");
+        });
+        Receive<StopExperiment>(_ =>
+        {
+            _stopping = true;
+            if (_inFlight == 0) _finished.TrySetResult(null);
+        });
+        foreach (var w in workers)
+            for (var i = 0; i < InFlightPerWorker; i++) Next(w);
+        if (_inFlight == 0) _finished.TrySetResult(null);
+    }
+
+    public static Props Props(IReadOnlyList<IActorRef> workers, IEnumerable<WorkUnit> units, Func<WorkUnit, object> message,
+        Action<UnitDone> sink, TaskCompletionSource<string?> finished) =>
+        global::Akka.Actor.Props.Create(() => new ExperimentCoordinator(workers, units, message, sink, finished));
+
+    private void Next(IActorRef worker)
+    {
+        if (!_stopping && _units.TryDequeue(out var unit))
+        {
+            worker.Tell(_message(unit), Self);
+            _inFlight++;
+        }
+        else if (_inFlight == 0) _finished.TrySetResult(null);
+    }
+}

@@ -1,0 +1,48 @@
+using ActorCrash.Config;
+using ActorCrash.Config.Experiments;
+using Akka.Actor;
+
+namespace ActorCrash.Experiments;
+
+/// <summary>Coordinator → <see cref="ExperimentWorker"/>: run a unit of an experiment loaded in this process; the reply is <see cref="UnitDone"/> or <see cref="UnitFailed"/>.</summary>
+public sealed record RunUnit(ExperimentSpec Experiment, WorkUnit Unit);
+
+/// <summary>Coordinator → <see cref="ExperimentWorker"/>: run a unit given only the experiment's text (a remote worker); the reply is <see cref="UnitDone"/> or <see cref="UnitFailed"/>.</summary>
+public sealed record RunUnitFromText(ExperimentSource Source, WorkUnit Unit);
+
+/// <summary>Reply to <see cref="RunUnit"/>: the unit's rows, in seed order.</summary>
+public sealed record UnitDone(WorkUnit Unit, IReadOnlyList<ResultRow> Rows);
+
+/// <summary>Reply when a unit could not be run (an experiment text that does not load, a cell the design cannot read).</summary>
+public sealed record UnitFailed(WorkUnit Unit, string Error);
+
+/// <summary>
+/// An Akka actor that runs an experiment's work units, one at a time, on whatever thread the
+/// dispatcher gives it. It owns a <see cref="UnitRunner"/>: one emulated machine per (design, cell),
+/// reused across units. A unit's rows depend only on the experiment and the seeds, so which worker
+/// ran it, and when, changes nothing.
+/// </summary>
+public sealed class ExperimentWorker : ReceiveActor
+{
+    private readonly UnitRunner _runner = new();
+
+    public ExperimentWorker()
+    {
+        Receive<RunUnit>(u => Reply(u.Unit, () => _runner.Run(u.Experiment, u.Unit)));
+        Receive<RunUnitFromText>(u => Reply(u.Unit, () => _runner.Run(u.Source, u.Unit)));
+    }
+
+    public static Props Props() => global::Akka.Actor.Props.Create<ExperimentWorker>();
+
+    private void Reply(WorkUnit unit, Func<IReadOnlyList<ResultRow>> run)
+    {
+        try
+        {
+            Sender.Tell(new UnitDone(unit, run()));
+        }
+        catch (Exception e) when (e is ScenarioException or ArgumentException or InvalidOperationException)
+        {
+            Sender.Tell(new UnitFailed(unit, e.Message));
+        }
+    }
+}

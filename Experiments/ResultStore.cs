@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using ActorCrash.Actors;
+using Microsoft.Data.Sqlite;
+
+namespace ActorCrash.Experiments;
+
+/// <summary>A store that belongs to another experiment (or another store format): resuming into it would mix answers.</summary>
+public sealed class StoreMismatchException(string message) : Exception(message);
+
+/// <summary>
+/// The durable results of an experiment: an SQLite file with one row per (experiment digest, design,
+/// cell, seed), written in batched transactions with INSERT OR IGNORE, so a unit written twice (a
+/// resumed run, a batch a lost worker had already sent) counts once. A committed transaction survives
+/// kill -9 (WAL journal); what a killed process had not committed is simply run again.
+/// </summary>
+public sealed class ResultStore : IDisposable
+{
+    /// <summary>The store's format; a store of another version is refused.</summary>
+    public const int SchemaVersion = 1;
+
+    private readonly SqliteConnection _db;
+    private readonly Stopwatch _writing = new();
+
+    private ResultStore(SqliteConnection db, string path)
+    {
+        _db = db;
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    /// <summary>Wall time spent inside <see cref="Write"/> so far (the benchmark's SQLite share).</summary>
+    public TimeSpan WriteTime => _writing.Elapsed;
+
+    /// <summary>Opens (creating if needed) the store at <paramref name="path"/>.</summary>
+    public static ResultStore Open(string path)
+    {
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        db.Open();
+        Exec(db, "PRAGMA journal_mode = WAL");
+        Exec(db, "PRAGMA synchronous = NORMAL");
+        Exec(db, "PRAGMA busy_timeout = 5000");
+        Exec(db, """
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS runs (
+              digest TEXT NOT NULL, design TEXT NOT NULL, cell TEXT NOT NULL, seed INTEGER NOT NULL,
+              outcome TEXT NOT NULL, end_ns INTEGER NOT NULL, steps INTEGER NOT NULL,
+              log_saved INTEGER NOT NULL, rebooted_in_time INTEGER NOT NULL,
+              probes TEXT NOT NULL, reason TEXT NOT NULL,
+              PRIMARY KEY (digest, design, cell, seed)) WITHOUT ROWID;
+            """);
+        var store = new ResultStore(db, path);
+        var version = store.Meta("schema_version");
+        if (version is null) store.SetMeta("schema_version", $"{SchemaVersion}");
+        else if (version != $"{SchemaVersion}")
+        {
+            store.Dispose();
+            throw new StoreMismatchException($"{path} is a results store of format {version}; this build writes format {SchemaVersion}: use another --out");
+        }
+        return store;
+    }
+
+    /// <summary>The experiment digest the store holds results of; null when it is new.</summary>
+    public string? Digest => Meta("digest");
+
+    /// <summary>Ties a new store to an experiment, or checks that an existing one holds that experiment's results.</summary>
+    /// <exception cref="StoreMismatchException">The store holds another experiment (a changed file).</exception>
+    public void Bind(string digest, string title, string emulatorBuild)
+    {
+        var held = Digest;
+        if (held is null)
+        {
+            SetMeta("digest", digest);
+            SetMeta("title", title);
+            SetMeta("emulator_build", emulatorBuild);
+            return;
+        }
+        if (held != digest)
+            throw new StoreMismatchException(
+                $"{Path} holds the results of another experiment (digest {held[..12]}…, \"{Meta("title")}\"); this one's digest is {digest[..12]}…: " +
+                "the experiment changed since, so its rows would mix two answers. Run without --resume to start afresh, or use another --out");
+        var build = Meta("emulator_build");
+        if (build is not null && build != emulatorBuild)
+            throw new StoreMismatchException(
+                $"{Path} was written by another build of the emulator ({build[..Math.Min(12, build.Length)]}…, now {emulatorBuild[..Math.Min(12, emulatorBuild.Length)]}…): " +
+                "its rows may not be what this build computes. Run without --resume to start afresh, or use another --out");
+    }
+
+    /// <summary>Writes rows in one transaction; a row already there is kept as it is. Returns how many were new.</summary>
+    public int Write(IReadOnlyList<ResultRow> rows)
+    {
+        if (rows.Count == 0) return 0;
+        _writing.Start();
+        try
+        {
+            using var tx = _db.BeginTransaction();
+            using var cmd = _db.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = """
+                INSERT OR IGNORE INTO runs (digest, design, cell, seed, outcome, end_ns, steps, log_saved, rebooted_in_time, probes, reason)
+                VALUES ($digest, $design, $cell, $seed, $outcome, $end, $steps, $log, $reboot, $probes, $reason)
+                """;
+            var p = new[] { "$digest", "$design", "$cell", "$seed", "$outcome", "$end", "$steps", "$log", "$reboot", "$probes", "$reason" }
+                .Select(n => cmd.Parameters.Add(new SqliteParameter { ParameterName = n })).ToArray();
+            cmd.Prepare();
+            var added = 0;
+            foreach (var r in rows)
+            {
+                p[0].Value = r.Digest; p[1].Value = r.Design; p[2].Value = r.Cell; p[3].Value = unchecked((long)r.Seed);
+                p[4].Value = OutcomeNames.Of(r.Outcome); p[5].Value = r.EndNs; p[6].Value = r.Steps;
+                p[7].Value = r.LogSaved ? 1 : 0; p[8].Value = r.RebootedInTime ? 1 : 0; p[9].Value = r.Probes; p[10].Value = r.Reason;
+                added += cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+            return added;
+        }
+        finally
+        {
+            _writing.Stop();
+        }
+    }
+
+    /// <summary>How many rows the experiment has.</summary>
+    public long Count(string digest)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM runs WHERE digest = $d";
+        cmd.Parameters.AddWithValue("$d", digest);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>The (design, cell, seed) keys the experiment already has.</summary>
+    public HashSet<(string Design, string Cell, ulong Seed)> Done(string digest)
+    {
+        var done = new HashSet<(string, string, ulong)>();
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT design, cell, seed FROM runs WHERE digest = $d";
+        cmd.Parameters.AddWithValue("$d", digest);
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) done.Add((r.GetString(0), r.GetString(1), unchecked((ulong)r.GetInt64(2))));
+        return done;
+    }
+
+    /// <summary>Every row of the experiment, in key order (design, cell, seed as stored).</summary>
+    public IReadOnlyList<ResultRow> Rows(string digest)
+    {
+        var rows = new List<ResultRow>();
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = """
+            SELECT design, cell, seed, outcome, end_ns, steps, log_saved, rebooted_in_time, probes, reason
+            FROM runs WHERE digest = $d ORDER BY design, cell, seed
+            """;
+        cmd.Parameters.AddWithValue("$d", digest);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            rows.Add(new ResultRow(digest, r.GetString(0), r.GetString(1), unchecked((ulong)r.GetInt64(2)), OutcomeNames.Parse(r.GetString(3)),
+                r.GetInt64(4), r.GetInt64(5), r.GetInt64(6) != 0, r.GetInt64(7) != 0, r.GetString(8), r.GetString(9)));
+        return rows;
+    }
+
+    public string? Meta(string key)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
+        cmd.Parameters.AddWithValue("$k", key);
+        return cmd.ExecuteScalar() as string;
+    }
+
+    public void SetMeta(string key, string value)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+        cmd.Parameters.AddWithValue("$k", key);
+        cmd.Parameters.AddWithValue("$v", value);
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose() => _db.Dispose();
+
+    private static void Exec(SqliteConnection db, string sql)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}
+
+/// <summary>How outcomes are written in the store, the journal and the report.</summary>
+public static class OutcomeNames
+{
+    public static string Of(Outcome o) => o switch
+    {
+        Outcome.VmcoreCaptured => "vmcore",
+        Outcome.Rebooted => "rebooted",
+        Outcome.Halted => "halted",
+        Outcome.Hung => "hung",
+        _ => "survived",
+    };
+
+    public static Outcome Parse(string s) => s switch
+    {
+        "vmcore" => Outcome.VmcoreCaptured,
+        "rebooted" => Outcome.Rebooted,
+        "halted" => Outcome.Halted,
+        "hung" => Outcome.Hung,
+        "survived" => Outcome.Survived,
+        _ => throw new FormatException($"unknown outcome \"{s}\" in the store"),
+    };
+}
