@@ -13,7 +13,11 @@ app.Configure(c =>
         .WithDescription("Run a chaos experiment: designs x fault cells x seeds, a reliability table with 95% intervals, verdicts, journal, HTML report.")
         .WithExample("experiment")
         .WithExample("experiment", "experiments/stop-other-cpus.hocon", "--runs", "200", "--out", "out/stop")
-        .WithExample("experiment", "--out", "out/kmsg", "--resume");
+        .WithExample("experiment", "--out", "out/kmsg", "--resume")
+        .WithExample("experiment", "experiments/kmsg-dump-before-kdump.hocon", "--cluster", "--bind", "127.0.0.1:4053");
+    c.AddCommand<NodeCommand>("node")
+        .WithDescription("Start a cluster worker node: join the coordinator (experiment --cluster), pull batches, run them on every core.")
+        .WithExample("node", "--join", "127.0.0.1:4053");
     c.AddCommand<RunCommand>("run")
         .WithDescription("Run an emulated machine through a panic: console, milestones, outcome, NVRAM after the reset.")
         .WithExample("run")
@@ -57,6 +61,9 @@ namespace ActorCrash.Cli
             {
                 case ScenarioException s:
                     Console.Error.WriteLine($"error: {s.Message}");
+                    return (int)ExitCode.BadInput;
+                case ActorCrash.Cluster.NodeSetupException n:
+                    Console.Error.WriteLine($"error: {n.Message}");
                     return (int)ExitCode.BadInput;
                 case CommandAppException c:
                     Console.Error.WriteLine($"error: {c.Message}");

@@ -1,3 +1,4 @@
+using ActorCrash.Experiments;
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Remote.Transport;
@@ -48,7 +49,7 @@ public static class ClusterNode
         cluster.Join(cluster.SelfAddress);  // the coordinator is the seed node
         var end = new TaskCompletionSource<CampaignEnd>(TaskCreationOptions.RunContinuationsAsynchronously);
         system.ActorOf(ClusterSingletonManager.Props(
-            CoordinatorActor.Props(campaign, settings, build ?? BuildDigest.Current, log, end),
+            CoordinatorActor.Props(campaign, settings, build ?? EmulatorBuild.Id, log, end),
             PoisonPill.Instance,
             ClusterSingletonManagerSettings.Create(system).WithRole(NodeSettings.CoordinatorRole)), ManagerName);
         log($"coordinator listening on {Endpoint.Of(cluster.SelfAddress)}; start workers with: actorcrash node --join {Endpoint.Of(cluster.SelfAddress)}");
@@ -126,7 +127,7 @@ public static class ClusterNode
         var proxy = system.ActorOf(ClusterSingletonProxy.Props($"/user/{ManagerName}",
             ClusterSingletonProxySettings.Create(system).WithRole(NodeSettings.CoordinatorRole)), "coordinator");
         system.ActorOf(CoordinatorWatch.Props(() => ended.TrySetResult((SessionEnd.Lost, "the coordinator left the cluster"))), "coordinator-watch");
-        system.ActorOf(WorkerActor.Props(runner, settings, build ?? BuildDigest.Current, cores, proxy, log,
+        system.ActorOf(WorkerActor.Props(runner, settings, build ?? EmulatorBuild.Id, cores, proxy, log,
             (end, message) => ended.TrySetResult((end, message))), "worker");
         return new WorkerSession(system, ended.Task);
     }

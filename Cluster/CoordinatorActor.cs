@@ -1,3 +1,4 @@
+using ActorCrash.Experiments;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
@@ -129,7 +130,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void OnDone(WorkDone d)
     {
-        if (d.Unit.Experiment != _campaign.Experiment) return;
+        if (d.Unit.Digest != _campaign.Experiment) return;
         if (_workers.TryGetValue(Sender.Path.Address, out var w)) w.Runs += d.Runs;
         if (!_queue.Complete(d.Batch)) return;  // done before by a worker thought lost: counted once
         try

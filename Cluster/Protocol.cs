@@ -1,22 +1,12 @@
+using ActorCrash.Experiments;
+
 namespace ActorCrash.Cluster;
-
-/// <summary>
-/// One piece of a campaign: seeds [FirstSeed, FirstSeed + Count) of one (design, cell) of the
-/// experiment whose digest is <paramref name="Experiment"/>. What a batch's rows are is the
-/// experiment's business (<see cref="IWorkRunner"/>); the cluster only moves them.
-/// </summary>
-public sealed record WorkUnit(string Experiment, string Design, string Cell, ulong FirstSeed, int Count)
-{
-    public ulong LastSeed => FirstSeed + (ulong)Count - 1;
-
-    public override string ToString() => $"{Design} / {Cell} / seeds {FirstSeed}..{LastSeed}";
-}
 
 /// <summary>Marks the messages that cross between nodes; <see cref="ProtocolSerializer"/> writes them.</summary>
 public interface IClusterMessage;
 
 /// <summary>
-/// Worker → coordinator: this node wants work. <paramref name="Build"/> is its <see cref="BuildDigest"/>;
+/// Worker → coordinator: this node wants work. <paramref name="Build"/> is its emulator build (<see cref="EmulatorBuild.Id"/>);
 /// the reply is <see cref="Welcome"/> or <see cref="Refused"/>.
 /// </summary>
 public sealed record Register(string Build, string Node, int Cores) : IClusterMessage;

@@ -1,3 +1,4 @@
+using ActorCrash.Experiments;
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
@@ -93,7 +94,7 @@ public sealed class ProtocolSerializer(ExtendedActorSystem system) : SerializerW
 
     private static void WriteUnit(BinaryWriter w, WorkUnit u)
     {
-        w.Write(u.Experiment); w.Write(u.Design); w.Write(u.Cell); w.Write(u.FirstSeed); w.Write(u.Count);
+        w.Write(u.Digest); w.Write(u.Design); w.Write(u.Cell); w.Write(u.FirstSeed); w.Write(u.Count);
     }
 
     private static WorkUnit ReadUnit(BinaryReader r) =>

@@ -1,3 +1,4 @@
+using ActorCrash.Experiments;
 namespace ActorCrash.Cluster;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using ActorCrash.Experiments;
 using System.Diagnostics;
 using Akka.Actor;
 
@@ -93,7 +94,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<Work>(w =>
         {
             _asked = Math.Max(0, _asked - 1);
-            if (w.ExperimentText is not null) _texts[w.Unit.Experiment] = w.ExperimentText;
+            if (w.ExperimentText is not null) _texts[w.Unit.Digest] = w.ExperimentText;
             _held.Enqueue(w);
             RunNext();
         });
@@ -140,9 +141,9 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
     {
         if (_running is not null || !_held.TryDequeue(out var w)) return;
         _running = w;
-        if (!_texts.TryGetValue(w.Unit.Experiment, out var text))
+        if (!_texts.TryGetValue(w.Unit.Digest, out var text))
         {
-            Self.Tell(new Crashed(w, $"no experiment text for {w.Unit.Experiment} came with the work"));
+            Self.Tell(new Crashed(w, $"no experiment text for {w.Unit.Digest} came with the work"));
             return;
         }
         if (_sinceLog.Elapsed >= _settings.ProgressInterval || _batches == 0)

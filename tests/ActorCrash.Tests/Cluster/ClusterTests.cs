@@ -19,7 +19,6 @@ public sealed class ClusterTests : Akka.TestKit.Xunit2.TestKit
 
     public ClusterTests(ITestOutputHelper output) : base(output: output) => _output = output;
 
-    private static readonly string[] Designs = ["linux-2.6.38", "linux-3.12", "linux-6.x"];
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     /// <summary>Failure detection and downing in a couple of seconds instead of Akka's defaults.</summary>
@@ -32,8 +31,6 @@ public sealed class ClusterTests : Akka.TestKit.Xunit2.TestKit
     /// <summary>A node whose Terminate() is a kill: no Leave, no coordinated shutdown; the others learn of it from the failure detector.</summary>
     private static readonly Akka.Configuration.Config Abrupt = ConfigurationFactory.ParseString(
         "akka.coordinated-shutdown.run-by-actor-system-terminate = off\nakka.cluster.run-coordinated-shutdown-when-down = off");
-
-    private static string Scenario => ScenarioLoader.BuiltInText(ScenarioLoader.DefaultName);
 
     private void Note(string line)
     {
@@ -54,19 +51,23 @@ public sealed class ClusterTests : Akka.TestKit.Xunit2.TestKit
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public async Task Workers_give_the_single_process_rows_whatever_their_number(int workers)
+    public async Task Workers_give_the_single_process_rows_and_table_whatever_their_number(int workers)
     {
-        var campaign = new SeedCampaign(Scenario, Designs, 300);
-        var runner = new SeedRunner();
-        await using var coordinator = ClusterNode.StartCoordinator(campaign, CoordinatorSettings(), Note);
+        var e = ClusterKit.Experiment(100);
+        using var session = ClusterKit.Session(e);
+        var campaign = new ExperimentCampaign(session);
+        await using var coordinator = ClusterNode.StartCoordinator(campaign, CoordinatorSettings(batch: 30), Note);
         var sessions = new List<ClusterNode.WorkerSession>();
         try
         {
-            for (var i = 0; i < workers; i++) sessions.Add(ClusterNode.StartWorker(runner, WorkerSettings(coordinator.HostPort), 1, Note));
+            for (var i = 0; i < workers; i++) sessions.Add(ClusterNode.StartWorker(new ExperimentWorkRunner(), WorkerSettings(coordinator.HostPort), 1, Note));
             var end = await coordinator.Completion.WaitAsync(Bound);
             Assert.True(end.Completed, end.Error);
-            Assert.Equal(SeedCampaign.SingleProcess(Scenario, Designs, 300), campaign.Table());
-            Assert.Equal(0, campaign.DuplicateRows);
+            var (rows, table) = ClusterKit.Answer(session);
+            var (expectedRows, expectedTable) = ClusterKit.SingleProcess(e);
+            Assert.Equal(session.Plan.TotalRuns, rows.Count);
+            Assert.Equal(expectedRows, rows);
+            Assert.Equal(expectedTable, table);
             foreach (var s in sessions) Assert.Equal(SessionEnd.CampaignOver, (await s.Ended.WaitAsync(Bound)).End);
         }
         finally
@@ -78,23 +79,25 @@ public sealed class ClusterTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task A_worker_that_vanishes_mid_batch_loses_its_batches_to_the_others_and_no_row_is_lost_or_doubled()
     {
-        var campaign = new SeedCampaign(Scenario, Designs, 400);
-        await using var coordinator = ClusterNode.StartCoordinator(campaign, CoordinatorSettings(batch: 40), Note);
-        var running = new TaskCompletionSource();
-        var victimRunner = new BlockingRunner(running);
-        // Killed, not stopped: no Leave, no coordinated shutdown; the others learn of it from the failure detector.
+        var e = ClusterKit.Experiment(100);
+        using var session = ClusterKit.Session(e);
+        var campaign = new ExperimentCampaign(session);
+        await using var coordinator = ClusterNode.StartCoordinator(campaign, CoordinatorSettings(batch: 20), Note);
+        var victimRunner = new BlockingRunner();
         var victim = ClusterNode.StartWorker(victimRunner, WorkerSettings(coordinator.HostPort, Abrupt), 1, Note);
         ClusterNode.WorkerSession? survivor = null;
         try
         {
-            await running.Task.WaitAsync(Bound);  // the victim holds batches now
-            survivor = ClusterNode.StartWorker(new SeedRunner(), WorkerSettings(coordinator.HostPort), 1, Note);
+            await victimRunner.Running.Task.WaitAsync(Bound);  // the victim holds batches now
+            survivor = ClusterNode.StartWorker(new ExperimentWorkRunner(), WorkerSettings(coordinator.HostPort), 1, Note);
             await victim.System.Terminate().WaitAsync(Bound);
             var end = await coordinator.Completion.WaitAsync(Bound);
             Assert.True(end.Completed, end.Error);
             Assert.True(end.Reassigned >= 1, $"expected the vanished worker's batches to be reassigned, got {end.Reassigned}");
-            Assert.Equal(SeedCampaign.SingleProcess(Scenario, Designs, 400), campaign.Table());
-            Assert.Equal(0, campaign.DuplicateRows);
+            var (rows, table) = ClusterKit.Answer(session);
+            var (expectedRows, expectedTable) = ClusterKit.SingleProcess(e);
+            Assert.Equal(expectedRows, rows);
+            Assert.Equal(expectedTable, table);
         }
         finally
         {
@@ -107,52 +110,65 @@ public sealed class ClusterTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task A_worker_with_another_build_is_refused_and_says_why()
     {
-        var campaign = new SeedCampaign(Scenario, Designs, 50);
-        await using var coordinator = ClusterNode.StartCoordinator(campaign, CoordinatorSettings(), Note, build: "aaaaaaaaaaaaaaaa");
-        var session = ClusterNode.StartWorker(new SeedRunner(), WorkerSettings(coordinator.HostPort), 1, Note, build: "bbbbbbbbbbbbbbbb");
+        var e = ClusterKit.Experiment(20);
+        using var session = ClusterKit.Session(e);
+        await using var coordinator = ClusterNode.StartCoordinator(new ExperimentCampaign(session), CoordinatorSettings(), Note, build: "aaaaaaaaaaaaaaaa");
+        var worker = ClusterNode.StartWorker(new ExperimentWorkRunner(), WorkerSettings(coordinator.HostPort), 1, Note, build: "bbbbbbbbbbbbbbbb");
         try
         {
-            var (end, message) = await session.Ended.WaitAsync(Bound);
+            var (end, message) = await worker.Ended.WaitAsync(Bound);
             Assert.Equal(SessionEnd.Refused, end);
             Assert.Contains("bbbbbbbbbbbbbbbb", message);
             Assert.Contains("aaaaaaaaaaaaaaaa", message);
             Assert.Contains("determinism", message);
-            Assert.Empty(campaign.Rows);
+            Assert.Equal(0, session.Store.Count(e.Digest));
             Assert.False(coordinator.Completion.IsCompleted);
         }
         finally
         {
-            await ClusterNode.Stop(session.System);
+            await ClusterNode.Stop(worker.System);
         }
     }
 
     [Fact]
     public async Task A_coordinator_restarted_on_its_store_finishes_with_workers_that_rejoin()
     {
-        var campaign = new SeedCampaign(Scenario, Designs, 400);
-        var settings = CoordinatorSettings(batch: 40);
-        var first = ClusterNode.StartCoordinator(campaign, settings with { Bind = settings.Bind with { Port = FreePort() } }, Note);
-        var port = first.Address.Port!.Value;
+        var e = ClusterKit.Experiment(100);
+        var dir = Experiments.ExperimentKit.TempDir();
+        var settings = CoordinatorSettings(batch: 20);
+        var port = FreePort();
         using var cancel = new CancellationTokenSource(Bound * 2);
-        var slow = new SeedRunner { DelayMs = 100 };
-        var workers = Enumerable.Range(0, 2).Select(_ => ClusterNode.RunWorker(slow, WorkerSettings($"127.0.0.1:{port}"), 1, once: true, Note, cancel.Token)).ToArray();
+        var slow = new SlowRunner(100);
+        Task<(SessionEnd End, string Message)>[] workers = [];
+        ClusterNode.Coordinator? first = null;
         try
         {
-            while (campaign.Stores < 3) await Task.Delay(20, cancel.Token);
-            // killed mid-campaign: no Leave, the workers see it unreachable, down themselves and join again
-            await first.System.Terminate().WaitAsync(Bound);
-            Assert.True(campaign.Rows.Count < 3 * 400, "the first coordinator finished before it was killed");
-            await using var second = ClusterNode.StartCoordinator(campaign, settings with { Bind = settings.Bind with { Port = port } }, Note);
-            var end = await second.Completion.WaitAsync(Bound);
-            Assert.True(end.Completed, end.Error);
-            Assert.Equal(SeedCampaign.SingleProcess(Scenario, Designs, 400), campaign.Table());
-            Assert.Equal(0, campaign.DuplicateRows);
-            foreach (var w in workers) Assert.Equal(SessionEnd.CampaignOver, (await w.WaitAsync(Bound)).End);
+            using (var session = ClusterKit.Session(e, dir))
+            {
+                var campaign = new ExperimentCampaign(session);
+                first = ClusterNode.StartCoordinator(campaign, settings with { Bind = settings.Bind with { Port = port }, AkkaOverrides = Abrupt.WithFallback(Fast) }, Note);
+                workers = [.. Enumerable.Range(0, 2).Select(_ => ClusterNode.RunWorker(slow, WorkerSettings($"127.0.0.1:{port}"), 1, once: true, Note, cancel.Token))];
+                while (session.Store.Count(e.Digest) < 60) await Task.Delay(20, cancel.Token);
+                // killed mid-campaign: no Leave; the workers see it unreachable, down themselves and join again
+                await first.System.Terminate().WaitAsync(Bound);
+                Assert.True(session.Store.Count(e.Digest) < session.Plan.TotalRuns, "the first coordinator finished before it was killed");
+            }
+            using (var resumed = ClusterKit.Session(e, dir, resume: true))
+            {
+                await using var second = ClusterNode.StartCoordinator(new ExperimentCampaign(resumed), settings with { Bind = settings.Bind with { Port = port } }, Note);
+                var end = await second.Completion.WaitAsync(Bound);
+                Assert.True(end.Completed, end.Error);
+                var (rows, table) = ClusterKit.Answer(resumed);
+                var (expectedRows, expectedTable) = ClusterKit.SingleProcess(e);
+                Assert.Equal(expectedRows, rows);
+                Assert.Equal(expectedTable, table);
+                foreach (var w in workers) Assert.Equal(SessionEnd.CampaignOver, (await w.WaitAsync(Bound)).End);
+            }
         }
         finally
         {
             await cancel.CancelAsync();
-            await ClusterNode.Stop(first.System);
+            if (first is not null) await ClusterNode.Stop(first.System);
             foreach (var w in workers) await Task.WhenAny(w, Task.Delay(Bound));
         }
     }
@@ -164,20 +180,5 @@ public sealed class ClusterTests : Akka.TestKit.Xunit2.TestKit
         var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();
         return port;
-    }
-
-    /// <summary>Signals when its first batch starts, then never finishes one: the worker dies holding it.</summary>
-    private sealed class BlockingRunner(TaskCompletionSource running) : IWorkRunner
-    {
-        private readonly ManualResetEventSlim _release = new();
-
-        public byte[] Run(string experimentText, WorkUnit unit, int parallelism)
-        {
-            running.TrySetResult();
-            _release.Wait(TimeSpan.FromSeconds(60));
-            throw new OperationCanceledException("released");
-        }
-
-        public void Release() => _release.Set();
     }
 }
