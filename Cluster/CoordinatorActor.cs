@@ -84,7 +84,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(IMemberEvent), typeof(IReachabilityEvent));
         Timers.StartPeriodicTimer("progress", Tick.Instance, _settings.ProgressInterval);
-        _log($"coordinator: campaign {_campaign.Experiment} \"{_campaign.Title}\": {_queue.Total} batches of up to {_settings.BatchSize} seeds to run" +
+        _log($"coordinator: campaign {Short(_campaign.Experiment)} \"{_campaign.Title}\": {_queue.Total} batches of up to {_settings.BatchSize} seeds to run" +
              (_runsBefore > 0 ? $" ({_runsBefore} runs already in the store)" : "") + ", waiting for workers");
         if (_queue.Finished) Finish();
     }
@@ -175,7 +175,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         Timers.CancelAll();
         foreach (var w in _workers.Values) w.Ref.Tell(new CampaignOver(_campaign.Experiment));
-        _log($"coordinator: campaign {_campaign.Experiment} complete: {_queue.Total} batches, {_runs} runs here" +
+        _log($"coordinator: campaign {Short(_campaign.Experiment)} complete: {_queue.Total} batches, {_runs} runs here" +
              (_reassigned > 0 ? $", {_reassigned} batch(es) reassigned after a node was lost" : ""));
         _end.TrySetResult(new CampaignEnd(true, _queue.Total, _runs, _reassigned, null));
         Become(Over);
@@ -187,6 +187,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<RequestWork>(_ => Sender.Tell(new NoWork(true)));
         ReceiveAny(_ => { });
     }
+
+    private static string Short(string digest) => digest.Length > 12 ? digest[..12] : digest;
 
     private void Fail(string error)
     {

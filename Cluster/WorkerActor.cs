@@ -77,7 +77,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
             Timers.Cancel("register");
             _coordinator = Sender;
             _campaign = w.Experiment;
-            _log($"worker {NodeName}: joined campaign {w.Experiment} \"{w.Title}\" ({_cores} cores)");
+            _log($"worker {NodeName}: joined campaign {w.Experiment[..Math.Min(12, w.Experiment.Length)]} \"{w.Title}\" ({_cores} cores)");
             Become(Working);
             Ask();
         });
@@ -172,7 +172,7 @@ public sealed class WorkerActor : ReceiveActor, IWithTimers
         if (_over) return;
         _over = true;
         Timers.CancelAll();
-        _log($"worker {NodeName}: campaign {experiment} over ({_batches} batches, {_runs} runs here)");
+        _log($"worker {NodeName}: campaign {experiment[..Math.Min(12, experiment.Length)]} over ({_batches} batches, {_runs} runs here)");
         _ended(SessionEnd.CampaignOver, experiment);
     }
 }
