@@ -1,5 +1,6 @@
 using ActorCrash.Experiments;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Remote.Transport;
 using static Akka.Cluster.ClusterEvent;
@@ -140,28 +141,54 @@ public static class ClusterNode
         await Task.WhenAny(system.Terminate(), Task.Delay(TimeSpan.FromSeconds(5)));
     }
 
-    /// <summary>Watches the cluster for the coordinator's departure (removed, or downed after being unreachable) and calls back once.</summary>
-    private sealed class CoordinatorWatch : ReceiveActor
+    /// <summary>
+    /// Calls back once when this session has no coordinator any more: a coordinator-role member left,
+    /// exited or was removed, or none has been in the cluster for a while (this node joined a
+    /// coordinator that was just leaving, and is alone in its cluster).
+    /// </summary>
+    private sealed class CoordinatorWatch : ReceiveActor, IWithTimers
     {
-        private bool _seen;
+        private sealed class Check { public static readonly Check Instance = new(); }
+
+        private readonly HashSet<Address> _coordinators = new();
+        private int _checksWithout;
+
+        public ITimerScheduler Timers { get; set; } = null!;
 
         public CoordinatorWatch(Action gone)
         {
-            Receive<MemberUp>(m =>
+            var fired = false;
+            void Gone()
             {
-                if (m.Member.HasRole(NodeSettings.CoordinatorRole)) _seen = true;
-            });
-            Receive<MemberRemoved>(m =>
+                if (fired) return;
+                fired = true;
+                gone();
+            }
+            Receive<IMemberEvent>(m =>
             {
-                if (m.Member.HasRole(NodeSettings.CoordinatorRole) && _seen) gone();
+                if (!m.Member.HasRole(NodeSettings.CoordinatorRole)) return;
+                if (m is MemberLeft or MemberExited or MemberRemoved or MemberDowned)
+                {
+                    _coordinators.Remove(m.Member.Address);
+                    Gone();
+                }
+                else _coordinators.Add(m.Member.Address);
             });
-            ReceiveAny(_ => { });
+            Receive<Check>(_ =>
+            {
+                var joined = Akka.Cluster.Cluster.Get(Context.System).SelfMember.Status == MemberStatus.Up;
+                _checksWithout = joined && _coordinators.Count == 0 ? _checksWithout + 1 : 0;
+                if (_checksWithout >= 5) Gone();  // ~10 s in a cluster without a coordinator
+            });
         }
 
         public static Props Props(Action gone) => global::Akka.Actor.Props.Create(() => new CoordinatorWatch(gone));
 
-        protected override void PreStart() =>
+        protected override void PreStart()
+        {
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, SubscriptionInitialStateMode.InitialStateAsEvents, typeof(IMemberEvent));
+            Timers.StartPeriodicTimer("check", Check.Instance, TimeSpan.FromSeconds(2));
+        }
 
         protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }

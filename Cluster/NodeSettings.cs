@@ -24,6 +24,16 @@ public readonly record struct Endpoint(string Host, int Port)
         return new Endpoint(host, port);
     }
 
+    /// <summary>A TCP port free on 127.0.0.1 just now (for tests and benchmarks that start nodes at known ports).</summary>
+    public static int FreeLoopbackPort()
+    {
+        var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
     public static Endpoint Of(Akka.Actor.Address a) => new(a.Host ?? "?", a.Port ?? 0);
 
     /// <summary>127.0.0.0/8, ::1 and localhost: reachable from this machine only.</summary>
@@ -63,6 +73,8 @@ public sealed record NodeSettings(
     public const string PublicHostVariable = "ACTORCRASH_CLUSTER_PUBLIC_HOST";
     public const string CertificateVariable = "ACTORCRASH_CLUSTER_TLS_CERT";
     public const string PasswordVariable = "ACTORCRASH_CLUSTER_TLS_PASSWORD";
+    /// <summary>"true": accept peer certificates that do not chain to a trusted root (a cluster's own CA, self-signed).</summary>
+    public const string SuppressValidationVariable = "ACTORCRASH_CLUSTER_TLS_SUPPRESS_VALIDATION";
     /// <summary>HOCON laid over <c>actorcrash.cluster.akka</c> (e.g. failure-detector timings), for deployments and tests.</summary>
     public const string AkkaVariable = "ACTORCRASH_CLUSTER_AKKA";
 
@@ -96,7 +108,8 @@ public sealed record NodeSettings(
 
         var certFile = certificate ?? environment(CertificateVariable) ?? c.GetString("tls.certificate", "");
         var certPassword = password ?? environment(PasswordVariable) ?? c.GetString("tls.password", "");
-        var tls = string.IsNullOrEmpty(certFile) ? null : new TlsSettings(certFile, certPassword, c.GetBoolean("tls.suppress-validation", false));
+        var tls = string.IsNullOrEmpty(certFile) ? null : new TlsSettings(certFile, certPassword,
+            environment(SuppressValidationVariable) is { } sv ? sv.Equals("true", StringComparison.OrdinalIgnoreCase) : c.GetBoolean("tls.suppress-validation", false));
         var publicHost = environment(PublicHostVariable) ?? NullIfEmpty(c.GetString("public-hostname", ""));
 
         var overrides = environment(AkkaVariable) is { Length: > 0 } a ? ParseOverrides(a) : ConfigurationFactory.Empty;
@@ -151,7 +164,8 @@ public sealed record NodeSettings(
     /// <summary>The ActorSystem's configuration: these settings over <c>actorcrash.cluster.akka</c> over akka.hocon.</summary>
     public AkkaConfig ToAkkaConfig()
     {
-        var seeds = string.Join(", ", Seeds.Select(s => Quote($"akka.tcp://{SystemName}@{s}")));
+        var protocol = Tls is null ? "akka.tcp" : "akka.ssl.tcp";  // DotNetty's TLS transport has its own scheme
+        var seeds = string.Join(", ", Seeds.Select(s => Quote($"{protocol}://{SystemName}@{s}")));
         var roles = string.Join(", ", Roles.Select(Quote));
         var tls = Tls is null
             ? "enable-ssl = false"

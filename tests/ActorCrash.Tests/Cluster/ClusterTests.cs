@@ -23,9 +23,10 @@ public sealed class ClusterTests : Akka.TestKit.Xunit2.TestKit
 
     /// <summary>Failure detection and downing in a couple of seconds instead of Akka's defaults.</summary>
     public static readonly Akka.Configuration.Config Fast = ConfigurationFactory.ParseString("""
-        akka.cluster.failure-detector { heartbeat-interval = 300ms, acceptable-heartbeat-pause = 1200ms }
+        akka.cluster.failure-detector { heartbeat-interval = 500ms, acceptable-heartbeat-pause = 3s }
         akka.cluster.split-brain-resolver.stable-after = 2s
         akka.cluster.singleton-proxy.singleton-identification-interval = 300ms
+
         """);
 
     /// <summary>A node whose Terminate() is a kill: no Leave, no coordinated shutdown; the others learn of it from the failure detector.</summary>
@@ -136,7 +137,7 @@ public sealed class ClusterTests : Akka.TestKit.Xunit2.TestKit
         var e = ClusterKit.Experiment(100);
         var dir = Experiments.ExperimentKit.TempDir();
         var settings = CoordinatorSettings(batch: 20);
-        var port = FreePort();
+        var port = Endpoint.FreeLoopbackPort();
         using var cancel = new CancellationTokenSource(Bound * 2);
         var slow = new SlowRunner(100);
         Task<(SessionEnd End, string Message)>[] workers = [];
@@ -173,12 +174,44 @@ public sealed class ClusterTests : Akka.TestKit.Xunit2.TestKit
         }
     }
 
-    public static int FreePort()
+
+    [Fact]
+    public async Task Nodes_with_a_certificate_run_the_campaign_over_Akka_Remote_TLS()
     {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
+        var pfx = Path.Combine(Experiments.ExperimentKit.TempDir(), "node.pfx");
+        using (var key = System.Security.Cryptography.RSA.Create(2048))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+                "CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+            using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            File.WriteAllBytes(pfx, cert.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "secret"));
+        }
+        // a self-signed certificate: validation against a trusted root is suppressed, the handshake is still TLS
+        string? Env(string name) => name switch
+        {
+            NodeSettings.CertificateVariable => pfx,
+            NodeSettings.PasswordVariable => "secret",
+            NodeSettings.SuppressValidationVariable => "true",
+            _ => null,
+        };
+        var e = ClusterKit.Experiment(20);
+        using var session = ClusterKit.Session(e);
+        var coordinatorSettings = NodeSettings.For(NodeSettings.CoordinatorRole, bind: "127.0.0.1:0", environment: Env) with { AkkaOverrides = Fast, BatchSize = 20 };
+        Assert.NotNull(coordinatorSettings.Tls);
+        Assert.True(coordinatorSettings.ToAkkaConfig().GetBoolean("akka.remote.dot-netty.tcp.enable-ssl"));
+        await using var coordinator = ClusterNode.StartCoordinator(new ExperimentCampaign(session), coordinatorSettings, Note);
+        var worker = ClusterNode.StartWorker(new ExperimentWorkRunner(),
+            NodeSettings.For(NodeSettings.WorkerRole, bind: "127.0.0.1:0", join: [coordinator.HostPort], environment: Env) with { AkkaOverrides = Fast },
+            1, Note);
+        try
+        {
+            var end = await coordinator.Completion.WaitAsync(Bound);
+            Assert.True(end.Completed, end.Error);
+            Assert.Equal(ClusterKit.SingleProcess(e).Rows, ClusterKit.Answer(session).Rows);
+        }
+        finally
+        {
+            await ClusterNode.Stop(worker.System);
+        }
     }
 }
