@@ -52,7 +52,13 @@ public sealed class ExperimentWorkRunner : IWorkRunner
 {
     private readonly List<UnitRunner> _runners = [];
 
+    /// <summary>One batch at a time (a worker runs one; a second caller waits rather than share the runners).</summary>
     public byte[] Run(string experimentText, WorkUnit unit, int parallelism)
+    {
+        lock (_runners) return RunLocked(experimentText, unit, parallelism);
+    }
+
+    private byte[] RunLocked(string experimentText, WorkUnit unit, int parallelism)
     {
         var source = RowCodec.DecodeSource(experimentText);
         var slices = Math.Max(1, Math.Min(parallelism, unit.Count));
@@ -68,9 +74,11 @@ public sealed class ExperimentWorkRunner : IWorkRunner
                 parts[i] = count <= 0 ? [] : _runners[i].Run(source, unit with { FirstSeed = unit.FirstSeed + (ulong)first, Count = count });
             });
         }
-        catch (AggregateException e) when (e.InnerException is Config.ScenarioException or ArgumentException)
+        catch (AggregateException e) when (e.InnerException is not null)
         {
-            throw new ArgumentException(e.InnerException!.Message, e.InnerException);
+            if (e.InnerException is Config.ScenarioException or ArgumentException) throw new ArgumentException(e.InnerException.Message, e.InnerException);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
         }
         return RowCodec.Encode(unit, [.. parts.SelectMany(p => p)]);
     }

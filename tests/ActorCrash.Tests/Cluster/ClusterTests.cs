@@ -139,7 +139,6 @@ public sealed class ClusterTests : Akka.TestKit.Xunit2.TestKit
         var settings = CoordinatorSettings(batch: 20);
         var port = Endpoint.FreeLoopbackPort();
         using var cancel = new CancellationTokenSource(Bound * 2);
-        var slow = new SlowRunner(100);
         Task<(SessionEnd End, string Message)>[] workers = [];
         ClusterNode.Coordinator? first = null;
         try
@@ -148,7 +147,7 @@ public sealed class ClusterTests : Akka.TestKit.Xunit2.TestKit
             {
                 var campaign = new ExperimentCampaign(session);
                 first = ClusterNode.StartCoordinator(campaign, settings with { Bind = settings.Bind with { Port = port }, AkkaOverrides = Abrupt.WithFallback(Fast) }, Note);
-                workers = [.. Enumerable.Range(0, 2).Select(_ => ClusterNode.RunWorker(slow, WorkerSettings($"127.0.0.1:{port}"), 1, once: true, Note, cancel.Token))];
+                workers = [.. Enumerable.Range(0, 2).Select(_ => ClusterNode.RunWorker(new SlowRunner(100), WorkerSettings($"127.0.0.1:{port}"), 1, once: true, Note, cancel.Token))];
                 while (session.Store.Count(e.Digest) < 60) await Task.Delay(20, cancel.Token);
                 // killed mid-campaign: no Leave; the workers see it unreachable, down themselves and join again
                 await first.System.Terminate().WaitAsync(Bound);
