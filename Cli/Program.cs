@@ -40,6 +40,9 @@ app.Configure(c =>
         .WithExample("shrink", "actorcrash-violations/race-two-panics-no-hang-seed42.json");
     c.AddCommand<BenchExploreCommand>("bench-explore")
         .WithDescription("Measure explore runs/s per strategy and CPU count, and runs needed to find the race scenarios' bugs.");
+    c.AddCommand<BenchExperimentCommand>("bench-experiment")
+        .WithDescription("Measure experiment runs/s with 1 worker and with one per core (Akka workers, SQLite store), and SQLite's share of the time.")
+        .WithExample("bench-experiment", "--runs", "100", "--repeats", "5");
     c.AddCommand<DesignsCommand>("designs")
         .WithDescription("List the panic-path designs: a one-line description and the kernel version or commit each models.");
     c.AddCommand<ShowDesignCommand>("show-design")

@@ -14,9 +14,10 @@ public static class PropertyNames
     public const string CrashKernelIntact = "crash-kernel-intact";
     public const string NvramNotTorn = "nvram-not-torn";
     public const string NoLockHeldByStopped = "no-lock-held-by-stopped";
+    public const string OthersStopped = "others-stopped";
 
     public static IReadOnlyList<string> All { get; } =
-        [NoHang, LogSaved, Vmcore, RebootInTime, SingleKexecOrRestart, CrashKernelIntact, NvramNotTorn, NoLockHeldByStopped];
+        [NoHang, LogSaved, Vmcore, RebootInTime, SingleKexecOrRestart, CrashKernelIntact, NvramNotTorn, NoLockHeldByStopped, OthersStopped];
 
     // Custom properties over the milestones, written { before = [A, B] } and { eventually = A } in a
     // scenario; their name is their definition, so a violation file carries them like the built-ins.

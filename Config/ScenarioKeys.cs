@@ -67,16 +67,17 @@ internal sealed partial class ScenarioKeys
             if (Ancestors(shape).Any(a => _kinds.GetValueOrDefault(a) == HoconKind.Value))
                 continue; // the reader reports the ancestor's type, with what it expected
             if (!_kinds.TryGetValue(shape, out var kind))
-                throw Unknown(entry.Path, shape, fail);
+                throw Unknown(entry.Path, shape, _kinds.Keys, fail);
             if (kind != HoconKind.Value && kind != entry.Kind)
                 throw fail(entry.Path, Describe(kind), $"expected {Describe(kind)}, got {Describe(entry.Kind)}");
         }
     }
 
-    private Exception Unknown(string path, string shape, Func<string, string, string, Exception> fail)
+    /// <summary>An unknown key: the keys beside it in <paramref name="shapes"/> (shapes, with [] for elements), and the closest one.</summary>
+    internal static Exception Unknown(string path, string shape, IEnumerable<string> shapes, Func<string, string, string, Exception> fail)
     {
         var parent = ParentOf(shape);
-        var siblings = _kinds.Keys
+        var siblings = shapes
             .Where(k => ParentOf(k) == parent && !k.EndsWith("[]", StringComparison.Ordinal))
             .Select(k => k[(parent.Length == 0 ? 0 : parent.Length + 1)..])
             .ToList();
@@ -88,9 +89,9 @@ internal sealed partial class ScenarioKeys
             suggestion.Length > 0 ? $"unknown key{suggestion}" : $"unknown key; the keys here are {known}");
     }
 
-    private static string ParentOf(string path) => path[..Math.Max(0, path.LastIndexOfAny(['.', '[']))];
+    internal static string ParentOf(string path) => path[..Math.Max(0, path.LastIndexOfAny(['.', '[']))];
 
-    private static IEnumerable<string> Ancestors(string path)
+    internal static IEnumerable<string> Ancestors(string path)
     {
         for (var parent = ParentOf(path); parent.Length > 0; parent = ParentOf(parent))
             yield return parent;

@@ -16,15 +16,23 @@ public sealed record RunnerOptions(int Workers, int BatchSize = 50)
 /// <summary>Live counters of a running experiment, safe to read from another thread (the progress bar).</summary>
 public sealed class ExperimentProgress
 {
-    private long _written, _against, _unitsDone;
+    private long _written, _against, _unitsDone, _cellsDone;
 
-    public ExperimentProgress(long total, long alreadyDone, int units)
+    public ExperimentProgress(long total, long alreadyDone, int units, int cells, int cellsDone)
     {
         Total = total;
         AlreadyDone = alreadyDone;
         _written = alreadyDone;
         Units = units;
+        Cells = cells;
+        _cellsDone = cellsDone;
     }
+
+    /// <summary>(design, cell) pairs the experiment has.</summary>
+    public int Cells { get; }
+
+    /// <summary>(design, cell) pairs with every seed in the store.</summary>
+    public long CellsDone => Interlocked.Read(ref _cellsDone);
 
     /// <summary>Runs the experiment has in all (designs × cells × seeds).</summary>
     public long Total { get; }
@@ -42,11 +50,12 @@ public sealed class ExperimentProgress
 
     public long UnitsDone => Interlocked.Read(ref _unitsDone);
 
-    internal void Add(int rows, int against)
+    internal void Add(int rows, int against, bool cellDone)
     {
         Interlocked.Add(ref _written, rows);
         Interlocked.Add(ref _against, against);
         Interlocked.Increment(ref _unitsDone);
+        if (cellDone) Interlocked.Increment(ref _cellsDone);
     }
 }
 
@@ -70,13 +79,17 @@ public static class ExperimentRunner
         var experiment = plan.Experiment;
         var done = store.Done(experiment.Digest);
         var units = plan.Units(options.BatchSize, (d, c, s) => done.Contains((d, c, s))).ToList();
-        var progress = new ExperimentProgress(plan.TotalRuns, done.Count(k => plan.Seeds.Contains(k.Seed) && experiment.Designs.Contains(k.Design)), units.Count);
+        var pairs = plan.Pairs.ToList();
+        var stored = pairs.ToDictionary(p => (p.Design, p.Cell.Name), _ => 0L);
+        foreach (var k in done)
+            if (plan.Seeds.Contains(k.Seed) && stored.ContainsKey((k.Design, k.Cell))) stored[(k.Design, k.Cell)]++;
+        var progress = new ExperimentProgress(plan.TotalRuns, stored.Values.Sum(), units.Count, pairs.Count, stored.Values.Count(n => n == plan.Seeds.Count));
         started?.Invoke(progress);
         if (units.Count == 0) return RunStatus.Completed;
 
         var probes = experiment.Hypothesis.Probes;
         var inbox = new BlockingCollection<UnitDone>();
-        var finished = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finished = new TaskCompletionSource<UnitFailed?>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var system = ActorSystem.Create("experiment", AkkaSettings.Load());
         var workers = Enumerable.Range(0, Math.Max(1, options.Workers)).Select(i => system.ActorOf(ExperimentWorker.Props(), $"worker-{i}")).ToArray();
         var coordinator = system.ActorOf(ExperimentCoordinator.Props(workers, units, u => new RunUnit(experiment, u), inbox.Add, finished), "coordinator");
@@ -84,7 +97,7 @@ public static class ExperimentRunner
 
         var batch = new List<ResultRow>(MaxRowsPerTransaction);
         var against = 0;
-        var unitsInBatch = new List<(int Rows, int Against)>();
+        var unitsInBatch = new List<(WorkUnit Unit, int Against)>();
         while (true)
         {
             // Take what has arrived, up to one transaction's worth, then write it in one go.
@@ -97,12 +110,16 @@ public static class ExperimentRunner
                     foreach (var row in next.Rows)
                         if (row.Cell != Config.Experiments.ExperimentCell.Baseline && AgainstAny(row, probes)) a++;
                     batch.AddRange(next.Rows);
-                    unitsInBatch.Add((next.Rows.Count, a));
+                    unitsInBatch.Add((next.Unit, a));
                     against += a;
                 }
                 while (batch.Count < MaxRowsPerTransaction && inbox.TryTake(out next));
                 store.Write(batch);
-                foreach (var (rows, a) in unitsInBatch) progress.Add(rows, a);
+                foreach (var (unit, a) in unitsInBatch)
+                {
+                    var n = stored[(unit.Design, unit.Cell)] += unit.Count;
+                    progress.Add(unit.Count, a, n == plan.Seeds.Count);
+                }
                 batch.Clear();
                 unitsInBatch.Clear();
                 continue;
@@ -110,8 +127,10 @@ public static class ExperimentRunner
             if (finished.Task.IsCompleted && inbox.Count == 0) break;
         }
         system.Terminate().Wait(TimeSpan.FromSeconds(10));
-        var error = finished.Task.Result;
-        if (error is not null) throw new ScenarioException(experiment.Source.Name, 0, "", "an experiment every design can run", error);
+        if (finished.Task.Result is { } failed)
+            throw failed.Internal
+                ? new InvalidOperationException($"emulator error in {failed.Unit}: {failed.Error}")
+                : new ScenarioException(experiment.Source.Name, 0, "", "an experiment every design can run", $"{failed.Unit}: {failed.Error}");
         return progress.UnitsDone == units.Count ? RunStatus.Completed : RunStatus.Interrupted;
     }
 
@@ -132,7 +151,7 @@ public sealed record StopExperiment
 /// <summary>
 /// Hands an experiment's units to its workers as they ask (two in flight per worker, the next when
 /// one comes back) and passes every <see cref="UnitDone"/> to the sink. Completes
-/// <c>finished</c> with null when every unit is back or after a stop, with the error of a failed unit.
+/// <c>finished</c> with null when every unit is back or after a stop, with the first failed unit otherwise.
 /// Works with local or remote workers alike: <c>message</c> says what to send for a unit.
 /// </summary>
 public sealed class ExperimentCoordinator : ReceiveActor
@@ -142,12 +161,12 @@ public sealed class ExperimentCoordinator : ReceiveActor
     private readonly Queue<WorkUnit> _units;
     private readonly Func<WorkUnit, object> _message;
     private readonly Action<UnitDone> _sink;
-    private readonly TaskCompletionSource<string?> _finished;
+    private readonly TaskCompletionSource<UnitFailed?> _finished;
     private int _inFlight;
     private bool _stopping;
 
     public ExperimentCoordinator(IReadOnlyList<IActorRef> workers, IEnumerable<WorkUnit> units, Func<WorkUnit, object> message,
-        Action<UnitDone> sink, TaskCompletionSource<string?> finished)
+        Action<UnitDone> sink, TaskCompletionSource<UnitFailed?> finished)
     {
         _units = new Queue<WorkUnit>(units);
         (_message, _sink, _finished) = (message, sink, finished);
@@ -161,7 +180,7 @@ public sealed class ExperimentCoordinator : ReceiveActor
         {
             _inFlight--;
             _stopping = true;
-            _finished.TrySetResult($"{f.Unit}: {f.Error}");
+            _finished.TrySetResult(f);
         });
         Receive<StopExperiment>(_ =>
         {
@@ -174,7 +193,7 @@ public sealed class ExperimentCoordinator : ReceiveActor
     }
 
     public static Props Props(IReadOnlyList<IActorRef> workers, IEnumerable<WorkUnit> units, Func<WorkUnit, object> message,
-        Action<UnitDone> sink, TaskCompletionSource<string?> finished) =>
+        Action<UnitDone> sink, TaskCompletionSource<UnitFailed?> finished) =>
         global::Akka.Actor.Props.Create(() => new ExperimentCoordinator(workers, units, message, sink, finished));
 
     private void Next(IActorRef worker)

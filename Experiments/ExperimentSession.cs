@@ -89,7 +89,7 @@ public sealed class ExperimentSession : IDisposable
         File.Move(tmp, path, overwrite: true);
     }
 
-    private static string Quote(string path) => path.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '&' or ';' or '(' or ')' or '*' or '?')
-        ? "'" + path.Replace("'", "'\\''") + "'"
-        : path;
+    /// <summary>A word of a command as a POSIX shell reads it: as it is when plain, else single-quoted.</summary>
+    public static string Quote(string word) =>
+        word.Length > 0 && word.All(ch => char.IsAsciiLetterOrDigit(ch) || "-_./:=,+@".Contains(ch)) ? word : "'" + word.Replace("'", "'\\''") + "'";
 }

@@ -13,8 +13,11 @@ public sealed record RunUnitFromText(ExperimentSource Source, WorkUnit Unit);
 /// <summary>Reply to <see cref="RunUnit"/>: the unit's rows, in seed order.</summary>
 public sealed record UnitDone(WorkUnit Unit, IReadOnlyList<ResultRow> Rows);
 
-/// <summary>Reply when a unit could not be run (an experiment text that does not load, a cell the design cannot read).</summary>
-public sealed record UnitFailed(WorkUnit Unit, string Error);
+/// <summary>
+/// Reply when a unit could not be run: bad input (an experiment text that does not load, a cell the
+/// design cannot read), or, with <paramref name="Internal"/>, an emulator bug.
+/// </summary>
+public sealed record UnitFailed(WorkUnit Unit, string Error, bool Internal = false);
 
 /// <summary>
 /// An Akka actor that runs an experiment's work units, one at a time, on whatever thread the
@@ -40,9 +43,14 @@ public sealed class ExperimentWorker : ReceiveActor
         {
             Sender.Tell(new UnitDone(unit, run()));
         }
-        catch (Exception e) when (e is ScenarioException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is ScenarioException or ArgumentException)
         {
             Sender.Tell(new UnitFailed(unit, e.Message));
+        }
+        catch (Exception e)
+        {
+            // Never leave the coordinator waiting for a unit that will not come back.
+            Sender.Tell(new UnitFailed(unit, $"{e.GetType().Name}: {e.Message}", Internal: true));
         }
     }
 }

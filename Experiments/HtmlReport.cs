@@ -30,12 +30,41 @@ public static class HtmlReport
                  $"{H(e.Source.Name)} · {start.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, {(end - start).TotalSeconds:F1} s · actorcrash {H(Journal.ToolVersion)}</p>");
         b.Append($"<p class=\"meta\">hypothesis: {H(e.Hypothesis.Title)} — {string.Join(", ", e.Hypothesis.Probes.Select(p => $"<code>{H(p.Name)} {H(p.Tolerance)}</code>"))}</p></header>\n");
 
+        Glance(b, t);
         Verdicts(b, t);
         for (var i = 0; i < e.Hypothesis.Probes.Count; i++) Chart(b, t, i);
         Table(b, t);
         Method(b, t);
         b.Append("<script>\n").Append(Script).Append("</script>\n</body></html>\n");
         return b.ToString();
+    }
+
+    private static void Glance(StringBuilder b, ReliabilityTable t)
+    {
+        var designs = t.Experiment.Designs;
+        b.Append("<section><h2>The hypothesis per cell and design</h2><table class=\"glance\"><tr><th>cell</th>");
+        foreach (var d in designs) b.Append($"<th>{H(d)}</th>");
+        b.Append("</tr>\n");
+        foreach (var cell in t.Experiment.Cells)
+        {
+            b.Append($"<tr><td>{H(cell.Name)}</td>");
+            foreach (var d in designs)
+            {
+                var c = t.Cells.First(x => x.Design == d && x.Cell == cell.Name);
+                var (cls, text) = t.Judgement(c) switch
+                {
+                    "not-applicable" => ("na", "n/a"),
+                    "held" => ("ok", "held"),
+                    "deviated" => ("dev", "deviated"),
+                    "baseline-fails" => ("warn", "baseline fails"),
+                    "not-judged" => ("na", "not judged"),
+                    var j => ("na", j),
+                };
+                b.Append($"<td class=\"{cls}\" title=\"{H(c.NotApplicable ?? string.Join(", ", c.Probes.Select(p => $"{p.Probe} {TableText.Format(p.Measured)}")))}\">{text}</td>");
+            }
+            b.Append("</tr>\n");
+        }
+        b.Append("</table></section>\n");
     }
 
     private static void Verdicts(StringBuilder b, ReliabilityTable t)
@@ -121,9 +150,10 @@ public static class HtmlReport
                 b.Append($"<tr class=\"na\"><td>{H(c.Design)}</td><td>{H(c.Cell)}</td><td colspan=\"7\" title=\"{H(c.NotApplicable)}\">not applicable: {H(c.NotApplicable)}</td></tr>\n");
                 continue;
             }
-            var status = c.Status == "deviated"
-                ? $"<td class=\"bad\">deviated: {H(string.Join(", ", c.Probes.Where(p => !p.Held).Select(p => p.Probe)))}</td>"
-                : $"<td class=\"{(c.Status == "held" ? "good" : "warn")}\">{H(c.Status)}</td>";
+            var judgement = t.Judgement(c);
+            var status = judgement is "deviated" or "baseline-fails"
+                ? $"<td class=\"{(judgement == "deviated" ? "bad" : "warn")}\">{H(judgement.Replace('-', ' '))}: {H(string.Join(", ", c.Probes.Where(p => !p.Held).Select(p => p.Probe)))}</td>"
+                : $"<td class=\"{(judgement == "held" ? "good" : "warn")}\">{H(judgement.Replace('-', ' '))}</td>";
             b.Append($"<tr><td>{H(c.Design)}</td><td>{H(c.Cell)}</td><td class=\"n\">{c.Runs}</td>" +
                      $"<td>{TableText.Format(c.LogSaved)}</td><td>{TableText.Format(c.Vmcore)}</td><td>{TableText.Format(c.RebootedInTime)}</td>" +
                      $"<td>{TableText.Format(c.Hung)}</td><td>{TableText.Format(c.Halted)}</td>{status}</tr>\n");
@@ -158,6 +188,8 @@ public static class HtmlReport
         figcaption { font-size: 12px; color: #444; margin-top: 4px; } .key { margin-right: 14px; white-space: nowrap; }
         .key i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
         .key i.thr { height: 0; border-top: 2px dashed #c4262e; width: 14px; vertical-align: 3px; }
+        table.glance td.ok { background: #e6f4ea; color: #1a7f37; } table.glance td.dev { background: #fde7e9; color: #c4262e; font-weight: 600; }
+        table.glance td.na { color: #999; } table.glance td.warn { background: #fff4d6; } table.glance td, table.glance th { text-align: center; } table.glance td:first-child { text-align: left; }
         dt { font-weight: 600; } dd { margin: 0 0 6px 16px; }
 
         """;

@@ -77,6 +77,20 @@ public sealed class ReliabilityTable
 
     public bool Complete => Cells.All(c => c.Complete);
 
+    /// <summary>
+    /// What the hypothesis says about a cell, in the light of its design's baseline: held, deviated,
+    /// baseline-fails (the baseline itself), not-judged (a fault cell of a design whose baseline
+    /// fails), not-applicable or incomplete.
+    /// </summary>
+    public string Judgement(CellResult c)
+    {
+        if (c.NotApplicable is not null) return "not-applicable";
+        if (c.Runs == 0) return "incomplete";
+        if (Verdicts.First(v => v.Design == c.Design).Status == DesignVerdict.BaselineFailed)
+            return c.Cell == ExperimentCell.Baseline ? "baseline-fails" : "not-judged";
+        return c.Status;
+    }
+
     /// <summary>Some design deviated or failed its baseline.</summary>
     public bool Deviated => Verdicts.Any(v => v.Status is DesignVerdict.Deviated or DesignVerdict.BaselineFailed);
 

@@ -60,6 +60,7 @@ public static class Properties
             ? $"machine_kexec on cpu{r.Machine.CrashKernelActor.KexecCpu} jumped into a crash-kernel region whose digest no longer matches" : null),
         PropertyNames.NvramNotTorn => new Monitor(name, NvramNotTorn),
         PropertyNames.NoLockHeldByStopped => new Monitor(name, NoLockHeldByStopped),
+        PropertyNames.OthersStopped => new Monitor(name, OthersStopped),
         _ when name.StartsWith(PropertyNames.BeforePrefix, StringComparison.Ordinal) && name.Contains(PropertyNames.BeforeSeparator, StringComparison.Ordinal) =>
             Before(name, name[PropertyNames.BeforePrefix.Length..].Split(PropertyNames.BeforeSeparator, 2)),
         _ when name.StartsWith(PropertyNames.EventuallyPrefix, StringComparison.Ordinal) =>
@@ -153,5 +154,22 @@ public static class Properties
                     return $"panicking cpu{w} spins on {l.Name}, held by cpu{l.Holder} ({holder})";
         }
         return null;
+    }
+
+    /// <summary>
+    /// Every CPU but the one that carried the panic through ends stopped: by the stop IPI, the NMI, or
+    /// its own panic_smp_self_stop. One left running, idle or wedged could still print, scribble or
+    /// panic again (K5); two still in panic() stopped each other or raced (K1).
+    /// </summary>
+    private static string? OthersStopped(RunView r)
+    {
+        var cpus = r.Machine.Cpus;
+        if (!cpus.Any(c => c.Fate is CpuFate.Panicking or CpuFate.PanicLoop or CpuFate.InCrashKernel or CpuFate.SelfStopped or CpuFate.StoppedByIpi or CpuFate.StoppedByNmi))
+            return null;  // nothing panicked: nothing to stop
+        var carrying = cpus.Where(c => c.Fate is CpuFate.Panicking or CpuFate.PanicLoop or CpuFate.InCrashKernel).ToArray();
+        if (carrying.Length > 1)
+            return $"{carrying.Length} CPUs are still in the panic path: {string.Join(", ", carrying.Select(c => $"cpu{c.Id} ({c.Fate})"))}";
+        var running = cpus.Where(c => c.Fate is not (CpuFate.StoppedByIpi or CpuFate.StoppedByNmi or CpuFate.SelfStopped) && !carrying.Contains(c)).ToArray();
+        return running.Length == 0 ? null : $"not stopped at the end: {string.Join(", ", running.Select(c => $"cpu{c.Id} ({c.Fate}: {c.Doing})"))}";
     }
 }

@@ -74,6 +74,7 @@ public sealed class ExperimentSettings : CommandSettings
         if (Workers is < 1) return ValidationResult.Error("--workers must be at least 1");
         if (Batch < 1) return ValidationResult.Error("--batch must be at least 1");
         if (!Cluster && (Bind ?? TlsCert ?? TlsPassword) is not null) return ValidationResult.Error("--bind, --tls-cert and --tls-password go with --cluster");
+        if (Out is not null && File.Exists(Out)) return ValidationResult.Error($"--out: \"{Out}\" is a file; expected a directory (it is made if missing)");
         if (DesignList is { } names)
         {
             var unknown = names.FirstOrDefault(n => !KernelParameters.Designs.Contains(n));
@@ -105,8 +106,9 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
         var signal = 0;
         void OnSignal(PosixSignalContext c)
         {
-            c.Cancel = true;  // stop cleanly ourselves: the rows received so far are written, then the table
-            Interlocked.CompareExchange(ref signal, c.Signal == PosixSignal.SIGTERM ? 143 : 130, 0);
+            // The first signal stops cleanly (the rows received so far are written, then the table); a second one ends the process.
+            if (Interlocked.CompareExchange(ref signal, c.Signal == PosixSignal.SIGTERM ? 143 : 130, 0) != 0) return;
+            c.Cancel = true;
             stop.Cancel();
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -121,6 +123,11 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
         catch (StoreMismatchException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
+            return (int)ExitCode.BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            Console.Error.WriteLine($"error: --out: cannot write the results to \"{outDir}\": {e.Message}");
             return (int)ExitCode.BadInput;
         }
         using (session)
@@ -142,8 +149,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
             }
             if (status == RunStatus.Interrupted)
             {
-                Console.Error.WriteLine($"interrupted: {table.Rows:N0} of {session.Plan.TotalRuns:N0} runs are in the store; continue with: " +
-                    $"actorcrash experiment {settings.Experiment ?? ""} --out {outDir} --resume".Replace("  ", " "));
+                Console.Error.WriteLine($"interrupted: {table.Rows:N0} of {session.Plan.TotalRuns:N0} runs are in the store; continue with: {ResumeCommand(settings, outDir)}");
                 return signal != 0 ? signal : 130;
             }
             return table.Deviated ? (int)ExitCode.Violation : (int)ExitCode.Ok;
@@ -163,10 +169,9 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
             catch (Exception e) { failure = e; }
         }) { Name = "experiment-writer" };
         thread.Start();
-        var cells = session.Plan.Pairs.Count();
         if (interactive)
             AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 20 }, new PercentageColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("starting", maxValue: Math.Max(1, session.Plan.TotalRuns));
@@ -174,7 +179,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
                         if (progress is { } p)
                         {
                             task.Value = p.Written;
-                            task.Description = Describe(p, sw, cells);
+                            task.Description = Describe(p, sw);
                         }
                 });
         else
@@ -183,7 +188,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
             while (!thread.Join(200))
                 if (sw.Elapsed >= next && progress is { } p)
                 {
-                    Console.Error.WriteLine($"progress: {Describe(p, sw, cells)}");
+                    Console.Error.WriteLine($"progress: {Describe(p, sw)}");
                     next += TimeSpan.FromSeconds(2);
                 }
         }
@@ -195,15 +200,26 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
         return status;
     }
 
-    private static string Describe(ExperimentProgress p, Stopwatch sw, int cells)
+    private static string Describe(ExperimentProgress p, Stopwatch sw)
     {
         var ran = p.Written - p.AlreadyDone;
         var rate = ran / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
         var left = p.Total - p.Written;
         var eta = rate > 0 ? TimeSpan.FromSeconds(left / rate) : TimeSpan.Zero;
-        var cellsDone = p.Total == 0 ? cells : (int)(cells * p.Written / p.Total);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{p.Written:N0}/{p.Total:N0} runs, ~{cellsDone}/{cells} cells, {rate:N0} runs/s, ETA {eta:m\\:ss}, deviating runs {p.Against:N0}");
+            $"{p.CellsDone}/{p.Cells} cells, {p.Written:N0}/{p.Total:N0} runs, {rate:N0}/s, ETA {eta:m\\:ss}, deviating {p.Against:N0}");
+    }
+
+    /// <summary>The same invocation with --resume, as a user pastes it.</summary>
+    private static string ResumeCommand(ExperimentSettings s, string outDir)
+    {
+        var args = new List<string> { "actorcrash", "experiment" };
+        if (s.Experiment is not null) args.Add(s.Experiment);
+        if (s.Runs is { } runs) args.AddRange(["--runs", $"{runs}"]);
+        if (s.Seeds is not null) args.AddRange(["--seeds", s.Seeds]);
+        if (s.Designs is not null) args.AddRange(["--designs", s.Designs]);
+        args.AddRange(["--out", outDir, "--resume"]);
+        return string.Join(' ', args.Select(ExperimentSession.Quote));
     }
 
     private static string NameOf(string source) =>

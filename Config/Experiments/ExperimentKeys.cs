@@ -76,39 +76,16 @@ internal static partial class ExperimentKeys
                 list.Add(entry with { Path = entry.Path[owner.Length..] });
                 continue;
             }
-            if (Ancestors(shape).Any(a => Shape.TryGetValue(a, out var k) && k.Length == 1 && k[0] == HoconKind.Value))
+            if (ScenarioKeys.Ancestors(shape).Any(a => Shape.TryGetValue(a, out var k) && k.Length == 1 && k[0] == HoconKind.Value))
                 continue; // the reader reports the ancestor's type
             if (!Shape.TryGetValue(shape, out var kinds))
-                throw Unknown(entry.Path, shape, fail);
+                throw ScenarioKeys.Unknown(entry.Path, shape, Shape.Keys, fail);
             if (!kinds.Contains(entry.Kind) && !(kinds.Contains(HoconKind.Value) && kinds.Length == 1))
                 throw fail(entry.Path, Describe(kinds), $"expected {Describe(kinds)}, got {Describe([entry.Kind])}");
         }
         ScenarioLoader.Keys.Check(scenarioEntries, (key, expected, problem) => fail(ScenarioPrefix + key, expected, problem));
         foreach (var (owner, entries) in changes)
             ScenarioLoader.Keys.Check(entries, (key, expected, problem) => fail(owner + key, expected, problem));
-    }
-
-    private static Exception Unknown(string path, string shape, Func<string, string, string, Exception> fail)
-    {
-        var parent = ParentOf(shape);
-        var siblings = Shape.Keys
-            .Where(k => ParentOf(k) == parent && !k.EndsWith("[]", StringComparison.Ordinal))
-            .Select(k => k[(parent.Length == 0 ? 0 : parent.Length + 1)..])
-            .ToList();
-        var name = path[(path.LastIndexOf('.') + 1)..];
-        var prefix = path[..(path.LastIndexOf('.') + 1)];
-        var suggestion = Suggestions.DidYouMean(name, siblings, s => prefix + s);
-        var known = string.Join(", ", siblings);
-        return fail(path, $"one of {known}",
-            suggestion.Length > 0 ? $"unknown key{suggestion}" : $"unknown key; the keys here are {known}");
-    }
-
-    private static string ParentOf(string path) => path[..Math.Max(0, path.LastIndexOfAny(['.', '[']))];
-
-    private static IEnumerable<string> Ancestors(string path)
-    {
-        for (var parent = ParentOf(path); parent.Length > 0; parent = ParentOf(parent))
-            yield return parent;
     }
 
     private static string Describe(IReadOnlyList<HoconKind> kinds) => string.Join(" or ", kinds.Select(kind => kind switch

@@ -176,15 +176,9 @@ public static partial class ExperimentLoader
             foreach (var d in running)
             {
                 var full = WithDesign(text, d);
-                try
-                {
-                    perDesign.Add(new CellScenario(d, full.ToString(), LoadCell(text, d, source, cellName), null));
-                }
-                catch (ScenarioException e)
-                {
-                    first ??= e;
-                    perDesign.Add(new CellScenario(d, full.ToString(), null, e.Message));
-                }
+                var (spec, error, problem) = TryLoadCell(text, d, source, cellName);
+                first ??= error;
+                perDesign.Add(new CellScenario(d, full.ToString(), spec, problem));
             }
             // A cell no design can read is a mistake in the experiment, not a property of the designs.
             if (perDesign.All(p => p.Spec is null)) throw first!;
@@ -362,17 +356,25 @@ public static partial class ExperimentLoader
     /// <summary>Loads a cell under a design; an error points at the experiment or scenario line that caused it.</summary>
     private static ScenarioSpec LoadCell(CellText text, string design, ExperimentSource source, string cell)
     {
+        var (spec, error, _) = TryLoadCell(text, design, source, cell);
+        return spec ?? throw error!;
+    }
+
+    /// <summary>The cell's scenario under the design, or the located error and the bare problem (what "not applicable" says).</summary>
+    private static (ScenarioSpec? Spec, ScenarioException? Error, string? Problem) TryLoadCell(CellText text, string design, ExperimentSource source, string cell)
+    {
         var full = WithDesign(text, design);
         try
         {
-            return ScenarioLoader.LoadText(full.ToString(), $"{source.Name}#{cell}");
+            return (ScenarioLoader.LoadText(full.ToString(), $"{source.Name}#{cell}"), null, null);
         }
         catch (ScenarioException e)
         {
             var (file, line) = full.Origin(e.Line, source.Name);
             if (file.Length == 0) (file, line) = (source.Name, 0);
             var where = cell == ExperimentCell.Baseline ? "the steady scenario" : $"cell {cell}";
-            throw new ScenarioException(file, line, e.Key, e.Expected, $"{e.Problem} ({where} under {design})");
+            var located = new ScenarioException(file, line, e.Key, e.Expected, $"{e.Problem} ({where} under {design})");
+            return (null, located, e.Key.Length > 0 ? $"{e.Key}: {e.Problem}" : e.Problem);
         }
     }
 

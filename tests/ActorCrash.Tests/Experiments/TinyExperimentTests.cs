@@ -67,6 +67,22 @@ public sealed class TinyExperimentTests
     }
 
     [Fact]
+    public void A_baseline_that_already_fails_is_reported_as_such_not_as_a_deviation()
+    {
+        // No crash kernel is loaded, so "vmcore >= 50%" fails before any fault is injected.
+        var e = ExperimentKit.Load(ExperimentKit.Tiny.Replace("\"log-saved >= 90%\"", "\"vmcore >= 50%\""));
+        var table = ReliabilityTable.From(e, new Seeds(1, 20), ExperimentKit.RunAll(e), (d, c, s) => $"replay {d} {c} {s}");
+        foreach (var v in table.Verdicts)
+        {
+            Assert.Equal((DesignVerdict.BaselineFailed, "vmcore", "baseline", 1ul), (v.Status, v.Probe, v.Cell, v.Seed));
+            Assert.Empty(v.DeviatedCells);
+        }
+        var text = new StringWriter();
+        TableText.Write(table, text);
+        Assert.Contains("linux-6.x: the steady state already fails on the baseline (vmcore), so the faults were not judged", text.ToString());
+    }
+
+    [Fact]
     public void Wilson_intervals_match_the_formula()
     {
         Assert.Equal((0.0, 0.1611), Round(Share.Of(0, 20)));

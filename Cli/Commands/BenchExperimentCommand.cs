@@ -1,0 +1,111 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using ActorCrash.Config.Experiments;
+using ActorCrash.Experiments;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace ActorCrash.Cli.Commands;
+
+public sealed class BenchExperimentSettings : CommandSettings
+{
+    [CommandArgument(0, "[experiment]")]
+    [Description("Experiment to measure. Default: the built-in kmsg-dump-before-kdump.")]
+    public string? Experiment { get; init; }
+
+    [CommandOption("--runs <N>")]
+    [Description("Seeds per design and cell in one measurement. Default: 200.")]
+    public int Runs { get; init; } = 200;
+
+    [CommandOption("--repeats <N>")]
+    [Description("Measurements per worker count; medians are reported. Default: 5.")]
+    public int Repeats { get; init; } = 5;
+
+    [CommandOption("--workers <N>")]
+    [Description("Worker actors of the parallel measurement. Default: one per core.")]
+    public int? Workers { get; init; }
+
+    public override ValidationResult Validate() =>
+        Runs < 1 ? ValidationResult.Error("--runs must be at least 1")
+        : Repeats < 1 ? ValidationResult.Error("--repeats must be at least 1")
+        : Workers is < 2 ? ValidationResult.Error("--workers must be at least 2 (it is compared with 1)")
+        : ValidationResult.Success();
+}
+
+/// <summary>
+/// `actorcrash bench-experiment`: the experiment path end to end (Akka workers, the writer, SQLite
+/// in a fresh store) with 1 worker and with one per core, alternated so both see the same machine
+/// load; medians of runs/s, the speed-up, and the share of the wall time spent writing SQLite.
+/// </summary>
+public sealed class BenchExperimentCommand : Command<BenchExperimentSettings>
+{
+    public override int Execute(CommandContext context, BenchExperimentSettings settings, CancellationToken cancellation)
+    {
+        var experiment = ExperimentLoader.Load(ExperimentLoader.Read(settings.Experiment ?? ExperimentLoader.BuiltInScheme + ExperimentLoader.DefaultName));
+        var workers = settings.Workers ?? Environment.ProcessorCount;
+        var seeds = new Seeds(1, (ulong)settings.Runs);
+        var plan = new ExperimentPlan(experiment, seeds);
+        Console.WriteLine($"bench-experiment: {experiment.Title} ({experiment.Source.Name}), {plan.TotalRuns:N0} runs per measurement " +
+            $"({plan.Pairs.Count()} design x cell pairs x {seeds.Count} seeds), 1 vs {workers} workers, {settings.Repeats} repeats, {Environment.ProcessorCount} cores" +
+#if DEBUG
+            ", Debug build (use -c Release for figures)"
+#else
+            ", Release build"
+#endif
+            );
+        // Warm up the JIT (tiered compilation) on both paths before measuring.
+        Measure(plan, 1, new Seeds(1, Math.Min(30, seeds.Last)));
+        Measure(plan, workers, new Seeds(1, Math.Min(30, seeds.Last)));
+        var one = new List<Sample>();
+        var many = new List<Sample>();
+        for (var r = 0; r < settings.Repeats && !cancellation.IsCancellationRequested; r++)
+        {
+            one.Add(Measure(plan, 1, seeds));
+            many.Add(Measure(plan, workers, seeds));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  repeat {r + 1}: 1 worker {one[^1].RunsPerSecond:N0} runs/s ({one[^1].CpuMsPerRun:F3} CPU-ms/run), {workers} workers {many[^1].RunsPerSecond:N0} runs/s ({many[^1].CpuMsPerRun:F3} CPU-ms/run), SQLite {many[^1].SqliteShare:P1} of the wall time"));
+        }
+        var (a, b) = (Median(one.Select(s => s.RunsPerSecond)), Median(many.Select(s => s.RunsPerSecond)));
+        var paired = Median(one.Zip(many, (x, y) => y.RunsPerSecond / x.RunsPerSecond));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"median: 1 worker {a:N0} runs/s, {workers} workers {b:N0} runs/s, speed-up {b / a:F2}x (median of the paired ratios {paired:F2}x); SQLite writing {Median(many.Select(s => s.SqliteShare)):P1} of the wall time ({workers} workers), {Median(one.Select(s => s.SqliteShare)):P1} (1 worker)"));
+        var (ca, cb) = (Median(one.Select(s => s.CpuMsPerRun)), Median(many.Select(s => s.CpuMsPerRun)));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"CPU time per run: 1 worker {ca:F3} ms, {workers} workers {cb:F3} ms (ratio {cb / ca:F2}: near 1, the workers do not slow each other down; runs/s only shows the speed-up on a quiet machine)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"experiment_runs_per_s_1={a:F0} experiment_runs_per_s_{workers}={b:F0} speedup={b / a:F3} paired_speedup={paired:F3} sqlite_share={Median(many.Select(s => s.SqliteShare)):F4} cpu_ms_per_run_1={ca:F4} cpu_ms_per_run_{workers}={cb:F4}"));
+        return (int)ExitCode.Ok;
+    }
+
+    /// <param name="CpuMsPerRun">process CPU time per run: on a loaded machine the steadier figure; equal for 1 and N workers means nothing serialises them.</param>
+    private sealed record Sample(double RunsPerSecond, double SqliteShare, double CpuMsPerRun);
+
+    private static Sample Measure(ExperimentPlan plan, int workers, Seeds seeds)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"actorcrash-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var sized = new ExperimentPlan(plan.Experiment, seeds);
+            using var store = ResultStore.Open(Path.Combine(dir, ExperimentFiles.Store));
+            store.Bind(plan.Experiment.Digest, plan.Experiment.Title, EmulatorBuild.Id);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            ExperimentRunner.Run(sized, store, new RunnerOptions(workers), CancellationToken.None);
+            var elapsed = sw.Elapsed.TotalSeconds;
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            return new Sample(sized.TotalRuns / elapsed, store.WriteTime.TotalSeconds / elapsed, cpu.TotalMilliseconds / sized.TotalRuns);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static double Median(IEnumerable<double> xs)
+    {
+        var sorted = xs.Order().ToArray();
+        return sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
+    }
+}
