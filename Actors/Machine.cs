@@ -84,18 +84,26 @@ public sealed class Machine
     /// returns its verdict. The full report (<see cref="Report"/>) is read from the machine's state
     /// afterwards, until the next run: campaigns pay for it only on the runs they keep.
     /// </summary>
+    /// <exception cref="EmulatorFault">An exception inside the emulator: a bug, reported with the scenario and seed.</exception>
     public RunSummary Run(ulong seed, ISchedulingStrategy? strategy = null)
     {
-        Runtime.Start(strategy ?? new RandomStrategy(), seed);
-        Kernel.Reset(Spec.Machine.Kdump.Loaded);
-        foreach (var cpu in _cpus) cpu.PowerOn();
-        _watchdog.Arm();
-        foreach (var t in Spec.Triggers) Inject(t);
+        try
+        {
+            Runtime.Start(strategy ?? new RandomStrategy(), seed);
+            Kernel.Reset(Spec.Machine.Kdump.Loaded);
+            foreach (var cpu in _cpus) cpu.PowerOn();
+            _watchdog.Arm();
+            foreach (var t in Spec.Triggers) Inject(t);
 
-        var end = Runtime.Run(Spec.Limits.VirtualTimeNs, Spec.Limits.MaxSteps);
-        var (outcome, reason) = Judge(end);
-        _last = new RunSummary(seed, outcome, reason, Runtime.Now, Runtime.Steps);
-        return _last;
+            var end = Runtime.Run(Spec.Limits.VirtualTimeNs, Spec.Limits.MaxSteps);
+            var (outcome, reason) = Judge(end);
+            _last = new RunSummary(seed, outcome, reason, Runtime.Now, Runtime.Steps);
+            return _last;
+        }
+        catch (Exception e) when (e is not (EmulatorFault or ReplayDivergedException))
+        {
+            throw new EmulatorFault(Spec, seed, e);
+        }
     }
 
     /// <summary>Runs once and reports everything (the common case outside campaigns).</summary>
@@ -172,7 +180,7 @@ public sealed class Machine
         for (var i = 0; i < lines.Length; i++)
         {
             var e = Runtime.Trace[i];
-            lines[i] = new TraceLine(e.Time, actors[e.From.Index].Name, actors[e.To.Index].Name, e.Message.ToString());
+            lines[i] = new TraceLine(e.Time, actors[e.From.Index].Name, actors[e.To.Index].Name, TraceText.Describe(e.Message));
         }
         return lines;
     }

@@ -10,4 +10,8 @@ public enum ExitCode
     BadInput = 2,
     /// <summary>A bug of the emulator (a failed self-check included).</summary>
     Internal = 3,
+    /// <summary>Stopped by SIGINT (Ctrl-C): the summary was printed and everything found so far saved.</summary>
+    Interrupted = 130,
+    /// <summary>Stopped by SIGTERM: as for SIGINT.</summary>
+    Terminated = 143,
 }

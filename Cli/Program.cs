@@ -1,14 +1,13 @@
 using ActorCrash.Cli;
 using ActorCrash.Cli.Commands;
-using ActorCrash.Config;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 // Program.cs only wires the verbs; each verb is one command class.
 var app = new CommandApp();
+Interruption.Listen();
 app.Configure(c =>
 {
-    c.SetApplicationName("actorcrash");
+    CliApp.Configure(c);
     c.AddCommand<ExperimentCommand>("experiment")
         .WithDescription("Run a chaos experiment: designs x fault cells x seeds, a reliability table with 95% intervals, verdicts, journal, HTML report.")
         .WithExample("experiment")
@@ -52,34 +51,5 @@ app.Configure(c =>
         .WithDescription("Run the same scenario and seeds under every design; a row per design: NVRAM intact, vmcore, rebooted, hung, halted.")
         .WithExample("compare", "--seeds", "1..200")
         .WithExample("compare", "scenarios/k1-two-cpus-panic.hocon", "--seeds", "1..500", "--designs", "linux-2.6.38,linux-3.12", "--csv");
-    c.SetExceptionHandler((e, _) => Errors.Report(e));
 });
 return app.Run(args);
-
-namespace ActorCrash.Cli
-{
-    /// <summary>Maps every exception to a message for the user and an exit code, in one place.</summary>
-    internal static class Errors
-    {
-        public static int Report(Exception e)
-        {
-            switch (e)
-            {
-                case ScenarioException s:
-                    Console.Error.WriteLine($"error: {s.Message}");
-                    return (int)ExitCode.BadInput;
-                case ActorCrash.Cluster.NodeSetupException n:
-                    Console.Error.WriteLine($"error: {n.Message}");
-                    return (int)ExitCode.BadInput;
-                case CommandAppException c:
-                    Console.Error.WriteLine($"error: {c.Message}");
-                    Console.Error.WriteLine("Try 'actorcrash --help'.");
-                    return (int)ExitCode.BadInput;
-                default:
-                    Console.Error.WriteLine($"internal error: {e.GetType().Name}: {e.Message}");
-                    if (Environment.GetEnvironmentVariable("ACTORCRASH_VERBOSE") == "1") AnsiConsole.WriteException(e);
-                    return (int)ExitCode.Internal;
-            }
-        }
-    }
-}

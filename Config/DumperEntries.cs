@@ -4,6 +4,7 @@ namespace ActorCrash.Config;
 internal static class DumperEntries
 {
     private const long MtdoopsMaxMtdSize = 8 * 1024 * 1024;  // MTDOOPS_MAX_MTD_SIZE
+    public const string MtdSizeWhy = " (mtdoops takes partitions of at most 8 MiB)";
 
     public static DumperSpec ReadRamoops(FieldReader r, NvramSpec nvram, string design)
     {
@@ -15,8 +16,8 @@ internal static class DumperEntries
         if (era == "2.6.38" || (era == "auto" && DumperTypes.Is2011Design(design)))
             return new DumperSpec(DumperTypes.Ramoops, recordSize, memSize, dumpOops);
 
-        var consoleSize = r.Size(r["machine.ramoops.console_size"], 0, nvram.SizeBytes);
-        var pmsgSize = r.Size(r["machine.ramoops.pmsg_size"], 0, nvram.SizeBytes);
+        var consoleSize = ZoneSize(r, r["machine.ramoops.console_size"], nvram);
+        var pmsgSize = ZoneSize(r, r["machine.ramoops.pmsg_size"], nvram);
         if (memSize < recordSize + consoleSize + pmsgSize)
             throw r.Error("machine.ramoops.mem_size", "mem_size >= record_size + console_size + pmsg_size",
                 $"ramoops.mem_size ({memSize}) must hold one record_size ({recordSize}) dmesg record plus console_size ({consoleSize}) and pmsg_size ({pmsgSize})");
@@ -35,9 +36,21 @@ internal static class DumperEntries
             pmsg));
     }
 
+    /// <summary>A pstore zone (console_size, pmsg_size): 0 for none, else room for its 12-byte header, up to 2 × 64 ECC parity bytes and some text.</summary>
+    internal static long ZoneSize(FieldReader r, Field f, NvramSpec? nvram = null)
+    {
+        var size = r.Size(f, 0, nvram?.SizeBytes ?? Caps.MaxDeviceBytes, nvram is null ? "" : " (at most machine.nvram.size)");
+        return size is 0 or >= MinZoneSize
+            ? size
+            : throw r.Error(f.Key, $"0 or a size of at least {MinZoneSize} bytes",
+                $"expected 0 (no zone) or a size of at least {MinZoneSize} bytes (the zone holds a 12-byte header and, with ECC, its parity), got {size}");
+    }
+
+    private const long MinZoneSize = 256;
+
     public static DumperSpec ReadMtdoops(FieldReader r, string design)
     {
-        var size = r.Size(r["machine.mtd.size"], 1, MtdoopsMaxMtdSize, " (mtdoops takes partitions of at most 8 MiB)");
+        var size = r.Size(r["machine.mtd.size"], 1, MtdoopsMaxMtdSize, MtdSizeWhy);
         var eraseSize = r.Size(r["machine.mtd.erasesize"], 4096, size);
         if (size % eraseSize != 0)
             throw r.Error("machine.mtd.size", "a multiple of machine.mtd.erasesize", $"machine.mtd.size ({size}) is not a whole number of {eraseSize}-byte erase blocks");
@@ -53,10 +66,10 @@ internal static class DumperEntries
             Current: era == "current" || (era == "auto" && !DumperTypes.Is2011Design(design)),
             PanicWrite: r.Bool(r["machine.mtdoops.panic_write"]),
             EraseSize: eraseSize,
-            WriteNsPerByte: r.Long(r["machine.mtd.write-ns-per-byte"], 0),
+            WriteNsPerByte: r.Long(r["machine.mtd.write-ns-per-byte"], 0, Caps.MaxNsPerByte),
             EraseNs: r.Duration(r["machine.mtd.erase-time"]),
             PriorRecords: r.Int(r["machine.mtdoops.prior-records"], 0, pages, $" (the partition holds {pages} records in its good blocks)"),
-            Chunk: r.Int(r["machine.mtd.chunk"], 1, int.MaxValue),
+            Chunk: r.Int(r["machine.mtd.chunk"], 1, (int)MtdoopsMaxMtdSize),
             BadBlocks: badBlocks));
     }
 
@@ -87,7 +100,7 @@ internal static class DumperEntries
         return new DumperSpec(DumperTypes.EfiPstore, varSize, r.Size(r["machine.efi.store-size"], varSize), true, new EfiPstoreParams(
             r.Size(r["machine.efi.store-size"], varSize),
             r.Duration(r["machine.efi.call-time"]),
-            r.Long(r["machine.efi.write-ns-per-byte"], 0),
+            r.Long(r["machine.efi.write-ns-per-byte"], 0, Caps.MaxNsPerByte),
             r.Size(r["machine.pstore.kmsg_bytes"], 1)));
     }
 
@@ -128,7 +141,7 @@ internal static class DumperEntries
             var offsetField = r.Child(entry, "offset");
             var bytesField = r.Child(entry, "bytes");
             var (size, chunk, where) = device == FaultKinds.Mtd
-                ? (r.Size(r["machine.mtd.size"], 1), r.Int(r["machine.mtd.chunk"], 1, int.MaxValue), "machine.mtd")
+                ? (r.Size(r["machine.mtd.size"], 1), r.Int(r["machine.mtd.chunk"], 1, (int)MtdoopsMaxMtdSize), "machine.mtd")
                 : (nvram.SizeBytes, nvram.ChunkBytes, "machine.nvram");
             if (kind is FaultKinds.SlowWrite or FaultKinds.PartialWrite)
             {

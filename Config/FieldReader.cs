@@ -47,13 +47,27 @@ internal sealed class FieldReader(string source, HoconPositions positions, AkkaC
     /// <summary>A CPU number of the machine.</summary>
     public int Cpu(Field f, int cpuCount) => Int(f, 0, cpuCount - 1, $" (machine.cpus = {cpuCount})");
 
-    public long Duration(Field f, long min = 0, long max = long.MaxValue) =>
-        Parse(f, Quantities.DurationExpected, min, max, Quantities.TryParseDuration,
-            Bounds("a duration", min, max, Quantities.FormatDuration));
+    /// <summary>A duration; at most <see cref="Caps.MaxDurationNs"/> (the emulator's cap) unless a tighter bound is given.</summary>
+    public long Duration(Field f, long min = 0, long max = Caps.MaxDurationNs, string why = "") =>
+        Capped(f, Quantities.DurationExpected, min, max, Quantities.TryParseDuration, "a duration", Quantities.FormatDuration, why,
+            Caps.MaxDurationNs, "720h");
 
-    public long Size(Field f, long min, long max = long.MaxValue, string why = "") =>
-        Parse(f, Quantities.SizeExpected, min, max, Quantities.TryParseSize,
-            Bounds("a size", min, max, n => $"{n}") + " bytes" + why);
+    /// <summary>A size in bytes; at most <see cref="Caps.MaxDeviceBytes"/> (the emulator's cap) unless a tighter bound is given.</summary>
+    public long Size(Field f, long min, long max = Caps.MaxDeviceBytes, string why = "") =>
+        Capped(f, Quantities.SizeExpected, min, max, Quantities.TryParseSize, "a size", n => $"{n}", " bytes" + why,
+            Caps.MaxDeviceBytes, "16M");
+
+    // A bound at the emulator's cap is named only when the value passes it, and then as the cap it is.
+    private long Capped(Field f, string syntax, long min, long max, TryParse parse, string noun, Func<long, string> show, string why,
+        long cap, string capText)
+    {
+        var shownMin = min == -cap ? long.MinValue : min;
+        var shownMax = max == cap ? long.MaxValue : max;
+        if (parse(Scalar(f, syntax), out var n) && (n > cap || n < -cap) && (max == cap || min == -cap))
+            throw Error(f.Key, $"{noun} within ±{capText}",
+                $"expected {Bounds(noun, min, max, show)}{why}, got \"{Scalar(f, syntax)}\": {capText} is the emulator's cap on every run's values");
+        return Parse(f, syntax, min, max, parse, Bounds(noun, shownMin, shownMax, show) + why);
+    }
 
     public bool Bool(Field f) =>
         Quantities.TryParseBool(Scalar(f, Quantities.BoolExpected), out var b) ? b : throw Expected(f, Quantities.BoolExpected);
@@ -102,6 +116,9 @@ internal sealed class FieldReader(string source, HoconPositions positions, AkkaC
         return Error(f.Key, $"{name} only for {appliesTo}", $"{name} applies only to {appliesTo}, not to {here}");
     }
 
+    /// <summary>Every key path the file itself sets, in the order first set.</summary>
+    public IEnumerable<HoconEntry> Entries => positions.Entries;
+
     /// <summary>An error at <paramref name="key"/>'s line, or at <paramref name="lineKey"/>'s where the file does not set key.</summary>
     public ScenarioException Error(string key, string expected, string problem, string? lineKey = null)
     {
@@ -114,13 +131,14 @@ internal sealed class FieldReader(string source, HoconPositions positions, AkkaC
     public ScenarioException Expected(Field f, string expected) => Error(f.Key, expected, f.Value switch
     {
         null => $"missing; expected {expected}",
+        var v when v.IsString() && v.GetString() is null => $"expected {expected}, got null",
         var v when v.IsString() => $"expected {expected}, got \"{v.GetString()}\"",
         var v when v.IsList() => $"expected {expected}, got a list",
         _ => $"expected {expected}, got an object",
     });
 
     private string Scalar(Field f, string expected) =>
-        f.Value is { } v && v.IsString() ? v.GetString() : throw Expected(f, expected);
+        f.Value is { } v && v.IsString() && v.GetString() is { } s ? s : throw Expected(f, expected);
 
     private delegate bool TryParse(string text, out long value);
 
@@ -129,6 +147,9 @@ internal sealed class FieldReader(string source, HoconPositions positions, AkkaC
     {
         if (!parse(Scalar(f, syntax), out var n))
             throw Expected(f, syntax);
+        // Bounds from other keys can leave no room at all (at least 4096, at most 1): say which ends clash.
+        if (min > max)
+            throw Error(f.Key, range ?? syntax, $"no value fits: {range ?? syntax}, but that lower bound is above the upper one");
         return n >= min && n <= max ? n : throw Expected(f, range ?? syntax);
     }
 

@@ -43,24 +43,14 @@ public static class ScenarioLoader
     /// <summary>The HOCON text of a built-in scenario, as shipped in scenarios/.</summary>
     public static string BuiltInText(string name) => ReadResource(BuiltInPrefix + name + BuiltInSuffix);
 
-    public static ScenarioSpec LoadFile(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            var why = e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message;
-            throw new ScenarioException(path, 0, "", "a readable scenario file", $"cannot read the scenario: {why}");
-        }
-        return LoadText(text, path);
-    }
+    public static ScenarioSpec LoadFile(string path) => LoadText(InputFiles.ReadText(path, "the scenario"), path);
 
     /// <param name="sourceName">Names the text in errors and in <see cref="ScenarioSpec.Source"/>.</param>
     public static ScenarioSpec LoadText(string hocon, string sourceName)
     {
+        if (hocon.Length > Caps.MaxScenarioBytes)
+            throw new ScenarioException(sourceName, 0, "", "a scenario of at most 1 MiB",
+                $"the scenario is larger than {Caps.MaxScenarioBytes / 1024} KiB, the limit on input files");
         var positions = HoconPositions.Scan(hocon, sourceName);
         Keys.Check(positions, (key, expected, problem) =>
             new ScenarioException(sourceName, positions.LineOf(key), key, expected, problem));

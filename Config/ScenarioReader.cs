@@ -7,6 +7,7 @@ internal static class ScenarioReader
 
     public static ScenarioSpec Read(FieldReader r, string source)
     {
+        KeyChecks.CheckAll(r);
         var name = r.Text(r["name"]);
         var description = r.Text(r["description"]);
         var design = r.Word(r["design"], KernelParameters.Designs);
@@ -18,7 +19,7 @@ internal static class ScenarioReader
             CpuEntries.Read(r, machine.CpuCount),
             TriggerEntries.Read(r, machine.CpuCount),
             ReadTiming(r),
-            new LimitsSpec(r.Duration(r["limits.virtual-time"], min: 1), r.Long(r["limits.steps"], min: 1)),
+            ReadLimits(r),
             ReadProperties(r));
     }
 
@@ -32,13 +33,13 @@ internal static class ScenarioReader
             r.Bool(r["machine.kdump.boot-fails"]));
         var nvram = new NvramSpec(
             r.Size(r["machine.nvram.size"], min: 1),
-            r.Long(r["machine.nvram.write-ns-per-byte"], min: 0),
-            r.Int(r["machine.nvram.chunk"], 1, int.MaxValue),
+            r.Long(r["machine.nvram.write-ns-per-byte"], 0, Caps.MaxNsPerByte),
+            r.Int(r["machine.nvram.chunk"], 1, (int)Caps.MaxDeviceBytes),
             r.Bool(r["machine.nvram.battery-backed"]));
         var watchdog = new WatchdogSpec(
             r.Bool(r["machine.watchdog.enabled"]),
             r.Duration(r["machine.watchdog.timeout"], min: 1),
-            r.Duration(r["machine.watchdog.last-ping"], min: long.MinValue, max: 0));
+            r.Duration(r["machine.watchdog.last-ping"], min: -Caps.MaxDurationNs, max: 0));
         return new MachineSpec(cpuCount, kdump, nvram, ReadDumpers(r, nvram, design), watchdog,
             DumperEntries.ReadFaults(r, nvram));
     }
@@ -102,6 +103,10 @@ internal static class ScenarioReader
         if (pair.Count != 2) throw r.Error(field.Key, "two milestone prefixes [A, B]", $"expected two milestone prefixes, got {pair.Count}");
         return PropertyNames.Before(r.Text(pair[0]), r.Text(pair[1]));
     }
+
+    private static LimitsSpec ReadLimits(FieldReader r) => new(
+        r.Duration(r["limits.virtual-time"], 1, Caps.MaxDurationNs, Caps.Why),
+        r.Long(r["limits.steps"], 1, Caps.MaxSteps, Caps.Why));
 
     private static TimingSpec ReadTiming(FieldReader r)
     {

@@ -1,14 +1,14 @@
 namespace ActorCrash.Config;
 
 /// <summary>"Did you mean X?" for a misspelt key, word or kernel parameter.</summary>
-internal static class Suggestions
+public static class Suggestions
 {
     /// <summary>" (did you mean X?)" for the closest candidate within a typo's reach, else "".</summary>
-    public static string DidYouMean(string word, IEnumerable<string> candidates, Func<string, string>? show = null)
+    public static string DidYouMean(string word, IEnumerable<string> candidates, Func<string, string>? show = null, int? maxDistance = null)
     {
         var best = candidates
             .Select(c => (Candidate: c, Distance: Distance(word.ToLowerInvariant(), c.ToLowerInvariant())))
-            .Where(c => c.Distance <= Math.Clamp(word.Length / 3, 1, 2))
+            .Where(c => c.Distance <= (maxDistance ?? Math.Clamp(word.Length / 3, 1, 2)))
             .OrderBy(c => c.Distance)
             .Select(c => c.Candidate)
             .FirstOrDefault();

@@ -18,6 +18,7 @@ public sealed class MtdFlash : IFaultableStore
 
     public MtdFlash(long size, long eraseSize, long programNsPerByte, long eraseNs, IReadOnlyCollection<int>? badBlocks = null)
     {
+        // Stryker disable once Equality : a part of exactly int.MaxValue bytes cannot be allocated in a test
         if (size <= 0 || size > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(size));
         if (eraseSize <= 0 || size % eraseSize != 0) throw new ArgumentOutOfRangeException(nameof(eraseSize));
         _bytes = new byte[size];
@@ -76,6 +77,7 @@ public sealed class MtdFlash : IFaultableStore
         errno = 0;
         if (Refusing != StoreRefusal.None || IsBad(offset))
         {
+            // Stryker disable once Conditional : a bad block and a write error both read EIO
             errno = Refusing == StoreRefusal.None ? EIO : Refusing.Errno();
             BytesRejected += data.Length;
             return 0;

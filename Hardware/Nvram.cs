@@ -13,6 +13,7 @@ public sealed class Nvram : IFaultableStore
 
     public Nvram(long size, long writeNsPerByte)
     {
+        // Stryker disable once Equality : a part of exactly int.MaxValue bytes cannot be allocated in a test
         if (size <= 0 || size > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(size));
         _bytes = new byte[size];
         WriteNsPerByte = writeNsPerByte;
@@ -68,6 +69,7 @@ public sealed class Nvram : IFaultableStore
             BytesRejected += data.Length;
             return;
         }
+        // Stryker disable once Equality : a partial store as long as the store itself is the whole store
         if (PartialNextStore > 0 && PartialNextStore < data.Length)
         {
             BytesRejected += data.Length - PartialNextStore;
@@ -75,6 +77,7 @@ public sealed class Nvram : IFaultableStore
         }
         PartialNextStore = 0;
         data.CopyTo(_bytes.AsSpan(offset, data.Length));
+        // Stryker disable once Equality : with no flips recorded Repaired removes nothing (a shortcut, not behaviour)
         if (_beforeFlip is { Count: > 0 }) Repaired(offset, data.Length);
         _dirtyEnd = Math.Max(_dirtyEnd, offset + data.Length);
         Stores++;
@@ -89,6 +92,7 @@ public sealed class Nvram : IFaultableStore
             return;
         }
         _bytes.AsSpan(offset, length).Fill(value);
+        // Stryker disable once Equality : with no flips recorded Repaired removes nothing (a shortcut, not behaviour)
         if (_beforeFlip is { Count: > 0 }) Repaired(offset, length);
         _dirtyEnd = Math.Max(_dirtyEnd, offset + length);
         Stores++;
@@ -113,6 +117,7 @@ public sealed class Nvram : IFaultableStore
     public bool Damaged(int offset, out byte stored)
     {
         stored = 0;
+        // Stryker disable once Equality : TryGetValue on an empty map is false as well (a shortcut, not behaviour)
         return _beforeFlip is { Count: > 0 } && _beforeFlip.TryGetValue(offset, out stored) && stored != _bytes[offset];
     }
 

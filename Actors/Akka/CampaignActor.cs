@@ -58,6 +58,12 @@ public sealed class CampaignActor : ReceiveActor
                 if (!failed) requester.Tell(new CampaignResult(summaries, results));
                 Become(Idle);
             });
+            Receive<Status.Failure>(f =>   // an EmulatorFault in a batch: passed on at once
+            {
+                if (!failed) requester.Tell(f);
+                failed = true;
+                if (--pending == 0) Become(Idle);
+            });
             Receive<RunFailed>(f =>
             {
                 if (!failed) requester.Tell(f);

@@ -44,24 +44,32 @@ public sealed class MachineActor : ReceiveActor
         {
             machine = MachineFor(spec);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        catch (Exception e)  // the loader refuses bad scenarios: whatever fails here is reported, never left to a timeout
         {
             Sender.Tell(new RunFailed(first, e.Message));
             return;
         }
-        if (single)
+        try
         {
-            Sender.Tell(machine.RunAndReport(first, trace: trace));
-            return;
+            if (single)
+            {
+                Sender.Tell(machine.RunAndReport(first, trace: trace));
+                return;
+            }
+            var summaries = new RunSummary[count];
+            var results = reports ? new RunResult[count] : [];
+            for (var i = 0; i < count; i++)
+            {
+                summaries[i] = machine.Run(first + (ulong)i);
+                if (reports) results[i] = machine.Report(trace);
+            }
+            Sender.Tell(new BatchResult(first, summaries, results));
         }
-        var summaries = new RunSummary[count];
-        var results = reports ? new RunResult[count] : [];
-        for (var i = 0; i < count; i++)
+        catch (EmulatorFault e)
         {
-            summaries[i] = machine.Run(first + (ulong)i);
-            if (reports) results[i] = machine.Report(trace);
+            // An Ask completes at once with the fault, instead of the actor restarting and the Ask timing out.
+            Sender.Tell(new Status.Failure(e));
         }
-        Sender.Tell(new BatchResult(first, summaries, results));
     }
 
     private Machine MachineFor(ScenarioSpec spec)

@@ -16,6 +16,8 @@ public sealed class ExploreReport
     /// <summary>Exhaustive search only: every schedule of the discretised space was run.</summary>
     public bool Complete { get; internal set; }
     public long DeterminismChecks { get; internal set; }
+    /// <summary>Called with each violation as it is kept, so the caller can save it at once (a kill then loses nothing).</summary>
+    public Action<Violation>? OnViolation { get; init; }
 }
 
 /// <summary>
@@ -76,7 +78,12 @@ public sealed class Explorer
                 {
                     if (p.Check(view) is not { } message) continue;
                     report.ViolationsByProperty[p.Name] = report.ViolationsByProperty.GetValueOrDefault(p.Name) + 1;
-                    if (!found && report.Violations.Count < MaxKept) report.Violations.Add(Record(runSeed, run, p.Name, message));
+                    if (!found && report.Violations.Count < MaxKept)
+                    {
+                        var v = Record(runSeed, run, p.Name, message);
+                        report.Violations.Add(v);
+                        report.OnViolation?.Invoke(v);
+                    }
                     found = true;
                 }
             }

@@ -25,13 +25,27 @@ public sealed record Violation(
     string TraceSha256,
     int TraceLength,
     bool Lenient = false,
-    IReadOnlyList<int>? RemovedTriggers = null)   // indices into the scenario's triggers that shrink removed
+    IReadOnlyList<int>? RemovedTriggers = null,   // indices into the scenario's triggers that shrink removed
+    string? ScenarioText = null,     // the scenario's HOCON as it ran: the file replays from anywhere
+    string? EmulatorVersion = null,  // Actors.EmulatorVersion of the run
+    string? DecisionsSha256 = null)  // of the decisions, as DecisionsDigest writes them: an edit is told from a divergence
 {
+    /// <summary>The violation file's format (schemas/violation.schema.json); bumped on any incompatible change.</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    [JsonPropertyOrder(-1)]
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    /// <summary>The digest <see cref="DecisionsSha256"/> holds: over the decisions, lenient and the removed triggers.</summary>
+    public static string DecisionsDigest(IReadOnlyList<long> decisions, bool lenient, IReadOnlyList<int>? removed) =>
+        Sha256($"{string.Join(",", decisions)}|lenient={lenient}|removed={string.Join(",", removed ?? [])}");
+
     private static readonly JsonSerializerOptions Options = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);

@@ -9,7 +9,28 @@ using Spectre.Console.Cli;
 
 namespace ActorCrash.Cli.Commands;
 
-public sealed class BenchSettings : CommandSettings
+/// <summary>The wall time of one benchmark measurement: `--time` with a unit, like explore's (`--seconds N` still read).</summary>
+public abstract class MeasurementSettings : CommandSettings
+{
+    [CommandOption("--time <T>")]
+    [Description("Wall time of one measurement, with a unit (500ms, 2s). Default: 1s.")]
+    public string? Time { get; init; }
+
+    [CommandOption("--seconds <S>", IsHidden = true)]
+    [Description("Old spelling of --time in seconds.")]
+    public double? SecondsOption { get; init; }
+
+    /// <summary>The measurement's wall time in seconds (Validate has checked it).</summary>
+    public double Seconds => Options.ParseWallTime(Time)?.TotalSeconds ?? SecondsOption ?? 1;
+
+    protected ValidationResult ValidateTime() =>
+        Options.WallTime(Time) is { Successful: false } time ? time
+        : SecondsOption is <= 0 or > 604800 || SecondsOption is double.NaN
+            ? ValidationResult.Error("--seconds: expected a positive number of seconds (at most 7 days); prefer --time 2s")
+            : ValidationResult.Success();
+}
+
+public sealed class BenchSettings : MeasurementSettings
 {
     [CommandArgument(0, "[scenario]")]
     [Description("Scenario to measure. Default: the built-in scenario.")]
@@ -23,14 +44,10 @@ public sealed class BenchSettings : CommandSettings
     [Description("Measurements per CPU count; the median is reported. Default: 5.")]
     public int Repeats { get; init; } = 5;
 
-    [CommandOption("--seconds <S>")]
-    [Description("Wall time of one measurement. Default: 1.")]
-    public double Seconds { get; init; } = 1;
-
     public override ValidationResult Validate()
     {
         if (Repeats < 1) return ValidationResult.Error("--repeats must be at least 1");
-        if (Seconds <= 0) return ValidationResult.Error("--seconds must be positive");
+        if (ValidateTime() is { Successful: false } time) return time;
         if (!Cpus.Split(',').All(c => int.TryParse(c, out var n) && n is >= 2 and <= 4096))
             return ValidationResult.Error("--cpus takes CPU counts from 2 to 4096, comma-separated, e.g. 8,64,512");
         return ValidationResult.Success();

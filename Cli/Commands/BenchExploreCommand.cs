@@ -7,7 +7,7 @@ using Spectre.Console.Cli;
 
 namespace ActorCrash.Cli.Commands;
 
-public sealed class BenchExploreSettings : CommandSettings
+public sealed class BenchExploreSettings : MeasurementSettings
 {
     [CommandOption("--cpus <LIST>")]
     [Description("CPU counts of the default scenario to measure. Default: 4,8,64.")]
@@ -21,10 +21,6 @@ public sealed class BenchExploreSettings : CommandSettings
     [Description("Measurements per configuration; the median is reported. Default: 5.")]
     public int Repeats { get; init; } = 5;
 
-    [CommandOption("--seconds <S>")]
-    [Description("Wall time of one measurement (and at least 1 s of JIT warm-up). Default: 1.")]
-    public double Seconds { get; init; } = 1;
-
     [CommandOption("--find-budget <N>")]
     [Description("Runs allowed to find each race scenario's bug. Default: 200000.")]
     public long FindBudget { get; init; } = 200_000;
@@ -36,7 +32,7 @@ public sealed class BenchExploreSettings : CommandSettings
     public override ValidationResult Validate()
     {
         if (Repeats < 1 || FindSeeds < 1) return ValidationResult.Error("--repeats and --find-seeds must be at least 1");
-        if (Seconds <= 0) return ValidationResult.Error("--seconds must be positive");
+        if (ValidateTime() is { Successful: false } time) return time;
         if (!Cpus.Split(',').All(c => int.TryParse(c, out var n) && n is >= 2 and <= 4096))
             return ValidationResult.Error("--cpus takes CPU counts from 2 to 4096, comma-separated");
         if (Strategies.Split(',').FirstOrDefault(s => !Actors.Exploration.Strategies.Names.Contains(s)) is { } bad)

@@ -41,16 +41,7 @@ public sealed class CompareSettings : CommandSettings
             return ValidationResult.Error($"--seeds takes {SeedRange.Syntax}; got \"{Seeds}\"");
         if (Json && Csv)
             return ValidationResult.Error("--json and --csv cannot be combined");
-        if (Designs is not null)
-        {
-            var names = Designs.Split(',').Select(n => n.Trim()).ToArray();
-            var unknown = names.FirstOrDefault(n => Actors.Designs.Designs.Find(n) is null);
-            if (unknown is not null)
-                return ValidationResult.Error($"--designs: unknown design \"{unknown}\"; known: {string.Join(", ", Actors.Designs.Designs.All.Select(d => d.Name))}");
-            if (names.Distinct().Count() != names.Length)
-                return ValidationResult.Error("--designs names a design twice");
-        }
-        return ValidationResult.Success();
+        return Options.DesignList(Designs);
     }
 }
 
@@ -64,16 +55,21 @@ public sealed class CompareCommand : Command<CompareSettings>
     public override int Execute(CommandContext context, CompareSettings settings, CancellationToken cancellation)
     {
         // Every design by default: one that cannot read the scenario is left out, and said so.
-        var report = DesignComparison.Run(settings.Scenario, settings.SeedRange, settings.DesignList, skipUnreadable: settings.Designs is null);
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, Interruption.Token).Token;
+        var report = DesignComparison.Run(settings.Scenario, settings.SeedRange, settings.DesignList, skipUnreadable: settings.Designs is null, stop);
+        if (Interruption.ExitCode is not null)
+            report = report with { Interrupted = Interruption.ExitCode == (int)ExitCode.Terminated ? "SIGTERM" : "SIGINT" };
         if (settings.Json) Console.Out.WriteLine(JsonOutput.Serialize(report));
         else if (settings.Csv) WriteCsv(report, Console.Out);
         else WriteTable(report, Console.Out);
-        return (int)ExitCode.Ok;
+        return Interruption.ExitCode ?? (int)ExitCode.Ok;
     }
 
     /// <summary>The comparison for a person: a table of fixed width, no colour, byte-stable.</summary>
     public static void WriteTable(ComparisonReport report, TextWriter o)
     {
+        if (report.Interrupted is { } signal)
+            o.WriteLine($"interrupted by {signal}: the rows count the runs made so far");
         o.WriteLine($"scenario {report.Scenario} ({report.Source}), seeds {report.Seeds}, the same under every design");
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -97,11 +93,18 @@ public sealed class CompareCommand : Command<CompareSettings>
 
     public static void WriteCsv(ComparisonReport report, TextWriter o)
     {
-        o.WriteLine("scenario,seeds,design,runs,nvram_intact,vmcore,rebooted,hung,halted,survived,median_end_ns");
+        o.WriteLine("schema_version,scenario,seeds,design,runs,nvram_intact,vmcore,rebooted,hung,halted,survived,median_end_ns");
         foreach (var r in report.Rows)
-            o.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{report.Scenario},{report.Seeds},{r.Design},{r.Runs},{r.NvramIntact},{r.Vmcore},{r.Rebooted},{r.Hung},{r.Halted},{r.Survived},{r.MedianEndNs}"));
+            o.WriteLine(string.Join(',', new object[]
+                {
+                    JsonOutput.SchemaVersion, report.Scenario, report.Seeds, r.Design, r.Runs, r.NvramIntact, r.Vmcore, r.Rebooted,
+                    r.Hung, r.Halted, r.Survived, r.MedianEndNs,
+                }.Select(v => Csv(string.Format(CultureInfo.InvariantCulture, "{0}", v)))));
     }
+
+    /// <summary>RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled.</summary>
+    public static string Csv(string field) =>
+        field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : $"\"{field.Replace("\"", "\"\"")}\"";
 
     private static string Share(int n, int of) => string.Create(CultureInfo.InvariantCulture, $"{n} ({100.0 * n / of:F0}%)");
 }

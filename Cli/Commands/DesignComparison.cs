@@ -9,7 +9,7 @@ namespace ActorCrash.Cli.Commands;
 /// <summary>An inclusive range of seeds, written A..B.</summary>
 public readonly record struct SeedRange(ulong First, ulong Last)
 {
-    public const string Syntax = "a range of seeds A..B with A <= B, e.g. 1..200";
+    public const string Syntax = "a range of seeds A..B with A <= B and at most 10,000,000 seeds, e.g. 1..200";
 
     public ulong Count => Last - First + 1;
 
@@ -20,7 +20,7 @@ public readonly record struct SeedRange(ulong First, ulong Last)
         if (dots <= 0) return false;
         if (!ulong.TryParse(text.AsSpan(0, dots), NumberStyles.None, CultureInfo.InvariantCulture, out var first) ||
             !ulong.TryParse(text.AsSpan(dots + 2), NumberStyles.None, CultureInfo.InvariantCulture, out var last) ||
-            first > last || last - first >= int.MaxValue)
+            first > last || last - first >= Options.MaxSeeds)
             return false;
         range = new SeedRange(first, last);
         return true;
@@ -46,7 +46,8 @@ public sealed record DesignRow(
 public sealed record SkippedDesign(string Design, string Why);
 
 /// <summary>A comparison: one scenario, one range of seeds, one row per design.</summary>
-public sealed record ComparisonReport(string Scenario, string Source, string Seeds, IReadOnlyList<DesignRow> Rows, IReadOnlyList<SkippedDesign> Skipped);
+public sealed record ComparisonReport(string Scenario, string Source, string Seeds, IReadOnlyList<DesignRow> Rows, IReadOnlyList<SkippedDesign> Skipped,
+    string? Interrupted = null);  // SIGINT or SIGTERM stopped it: the rows count the runs made so far
 
 /// <summary>
 /// `compare`: the same scenario and seeds under several designs. The scenario is read again with its
@@ -64,11 +65,10 @@ public static class DesignComparison
     /// Leave out, with the reason, a design that cannot read the scenario (a kernel parameter it does
     /// not know); otherwise that is an error. Every design unreadable is an error either way.
     /// </param>
-    public static ComparisonReport Run(string? path, SeedRange seeds, IReadOnlyList<PanicDesign> designs, bool skipUnreadable = false)
+    public static ComparisonReport Run(string? path, SeedRange seeds, IReadOnlyList<PanicDesign> designs, bool skipUnreadable = false,
+        CancellationToken stop = default)
     {
-        var (text, source) = path is null
-            ? (ScenarioLoader.BuiltInText(ScenarioLoader.DefaultName), $"built-in:{ScenarioLoader.DefaultName}")
-            : (FileText(path), path);
+        var (text, source) = Scenarios.Text(path);
         var runs = new List<(PanicDesign Design, ScenarioSpec Spec)>();
         var skipped = new List<SkippedDesign>();
         ScenarioException? first = null;
@@ -85,22 +85,22 @@ public static class DesignComparison
             }
         }
         if (runs.Count == 0) throw first!;
-        var rows = runs.Select(r => RunDesign(r.Spec, r.Design, seeds)).ToArray();
+        var rows = runs.Select(r => RunDesign(r.Spec, r.Design, seeds, stop)).Where(r => r.Runs > 0).ToArray();
         return new ComparisonReport(runs[0].Spec.Name, source, seeds.ToString(), rows, skipped);
     }
 
     /// <summary>The scenario with its <c>design</c> key replaced (a later key wins in HOCON).</summary>
     public static string WithDesign(string hocon, string design) => $"{hocon}\ndesign = \"{design}\"\n";
 
-    private static DesignRow RunDesign(ScenarioSpec spec, PanicDesign design, SeedRange seeds)
+    private static DesignRow RunDesign(ScenarioSpec spec, PanicDesign design, SeedRange seeds, CancellationToken stop)
     {
         var machine = new Machine(spec);
-        var ends = new long[seeds.Count];
+        var ends = new List<long>();
         int intact = 0, vmcore = 0, rebooted = 0, hung = 0, halted = 0, survived = 0;
-        for (ulong i = 0; i < seeds.Count; i++)
+        for (ulong i = 0; i < seeds.Count && !stop.IsCancellationRequested; i++)
         {
             var summary = machine.Run(seeds.First + i);
-            ends[i] = summary.EndTimeNs;
+            ends.Add(summary.EndTimeNs);
             if (LogSaved.Check(new RunView(machine, summary)) is null) intact++;
             switch (summary.Outcome)
             {
@@ -111,20 +111,8 @@ public static class DesignComparison
                 default: hung++; break;
             }
         }
-        Array.Sort(ends);
-        return new DesignRow(design.Name, design.Models, ends.Length, intact, vmcore, rebooted, hung, halted, survived, ends[(ends.Length - 1) / 2]);
-    }
-
-    private static string FileText(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            ScenarioLoader.LoadFile(path);  // says what is wrong with the file, as `run` would
-            throw;
-        }
+        ends.Sort();
+        return new DesignRow(design.Name, design.Models, ends.Count, intact, vmcore, rebooted, hung, halted, survived,
+            ends.Count == 0 ? 0 : ends[(ends.Count - 1) / 2]);
     }
 }

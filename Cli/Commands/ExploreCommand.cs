@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using ActorCrash.Actors.Designs;
 using ActorCrash.Actors.Exploration;
+using ActorCrash.Cli.Output;
 using ActorCrash.Config;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -32,7 +33,11 @@ public sealed class ExploreSettings : CommandSettings
 
     [CommandOption("--seed <N>")]
     [Description("Seed of the first run; run i uses seed + i. Default: the scenario's.")]
-    public ulong? Seed { get; init; }
+    public string? Seed { get; init; }
+
+    [CommandOption("--json")]
+    [Description("Print the summary as JSON (schemas/explore.schema.json) instead of text.")]
+    public bool Json { get; init; }
 
     [CommandOption("--keep-going")]
     [Description("Do not stop at the first violation.")]
@@ -50,17 +55,14 @@ public sealed class ExploreSettings : CommandSettings
     [Description("Where violations are saved as JSON. Default: actorcrash-violations.")]
     public string Out { get; init; } = "actorcrash-violations";
 
-    public TimeSpan? TimeBudget => Time is null ? null : ExploreFiles.ParseWallTime(Time);
+    public TimeSpan? TimeBudget => Options.ParseWallTime(Time);
 
     public override ValidationResult Validate()
     {
         if (!Strategies.Names.Contains(Strategy))
-            return ValidationResult.Error($"--strategy must be one of {string.Join(", ", Strategies.Names)}");
-        if (Design is not null && Designs.All.All(d => d.Name != Design))
-            return ValidationResult.Error($"--design must be one of {string.Join(", ", Designs.All.Select(d => d.Name))}");
-        if (Runs is < 1) return ValidationResult.Error("--runs must be at least 1");
-        if (Time is not null && ExploreFiles.ParseWallTime(Time) is null)
-            return ValidationResult.Error("--time takes a wall time such as 500ms, 30s, 5m or 1h");
+            return ValidationResult.Error($"--strategy: expected one of {string.Join(", ", Strategies.Names)}, got \"{Strategy}\"{Suggestions.DidYouMean(Strategy, Strategies.Names)}");
+        if (Options.All(Options.Design(Design), Options.Runs(Runs), Options.WallTime(Time), Options.Seed(Seed)) is { Successful: false } invalid)
+            return invalid;
         if (Property is not null && Property.Split(',').FirstOrDefault(p => !PropertyNames.All.Contains(p)) is { } bad)
             return ValidationResult.Error($"--property: unknown property \"{bad}\"; known: {string.Join(", ", PropertyNames.All)}");
         return ValidationResult.Success();
@@ -78,25 +80,35 @@ public sealed class ExploreCommand : Command<ExploreSettings>
 
     public override int Execute(CommandContext context, ExploreSettings settings, CancellationToken cancellation)
     {
-        var (spec, sha) = ExploreFiles.LoadScenario(settings.Scenario);
-        if (settings.Design is { } design) spec = spec with { Design = design };
-        var seed = settings.Seed ?? spec.Seed;
+        // Everything that can be wrong with the input is found before the first run.
+        var (text, source) = Scenarios.Text(settings.Scenario);
+        var spec = ScenarioLoader.LoadText(settings.Design is { } d ? DesignComparison.WithDesign(text, d) : text, source);
+        Errors.Current = spec;
+        if (Options.OutDir(settings.Out) is { Successful: false } bad) throw new UsageException(bad.Message!);
+        var seed = Options.ParseSeed(settings.Seed) ?? spec.Seed;
         // A scenario that names no property is still checked for the one every user wants: no hang.
         var names = settings.Property?.Split(',') ?? (spec.Properties.Count > 0 ? [.. spec.Properties] : [PropertyNames.NoHang]);
         var properties = Properties.For(names);
-        Console.WriteLine($"seed {seed}");
-        Console.WriteLine($"explore {spec.Name} ({spec.Source}), design {spec.Design}, strategy {settings.Strategy}, " +
+        var say = settings.Json ? TextWriter.Null : Console.Out;
+        say.WriteLine($"seed {seed}");
+        say.WriteLine($"explore {spec.Name} ({spec.Source}), design {spec.Design}, strategy {settings.Strategy}, " +
             $"properties: {string.Join(", ", properties.Select(x => x.Name))}{(settings.Property is null && spec.Properties.Count == 0 ? " (the default: the scenario lists no `properties`)" : "")}");
 
-        var explorer = new Explorer(spec, settings.Strategy, properties, sha);
+        var explorer = new Explorer(spec, settings.Strategy, properties, Violation.Sha256(text));
         var budget = settings.Runs ?? (settings.TimeBudget is null ? 10_000 : long.MaxValue);
         var time = settings.TimeBudget;
         var sw = Stopwatch.StartNew();
-        bool KeepRunning(long runs) => runs < budget && (time is null || (runs & 255) != 0 || sw.Elapsed < time) && !cancellation.IsCancellationRequested;
-        var report = new ExploreReport();
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, Interruption.Token).Token;
+        bool KeepRunning(long runs) => runs < budget && (time is null || (runs & 255) != 0 || sw.Elapsed < time) && !stop.IsCancellationRequested;
+        // Each violation is saved the moment it is found: Ctrl-C, SIGTERM or kill -9 later loses none.
+        var saved = new List<(Violation Violation, string Path)>();
+        var report = new ExploreReport
+        {
+            OnViolation = v => saved.Add((v, ViolationFiles.Save(settings.Out, spec, ViolationFiles.Complete(v, text)))),
+        };
         var every = settings.CheckDeterminism ? DeterminismEvery : 0;
 
-        if (Console.IsOutputRedirected || AnsiConsole.Profile.Capabilities.Interactive == false)
+        if (settings.Json || Console.IsOutputRedirected || AnsiConsole.Profile.Capabilities.Interactive == false)
             explorer.Explore(seed, KeepRunning, settings.KeepGoing, every, report);
         else
             AnsiConsole.Progress().AutoClear(true).Start(ctx =>
@@ -114,84 +126,67 @@ public sealed class ExploreCommand : Command<ExploreSettings>
                         $"violations: {(report.ViolationsByProperty.Count == 0 ? "none" : string.Join(", ", report.ViolationsByProperty.Select(v => $"{v.Key} {v.Value}")))}";
                 }
             });
-        var elapsed = sw.Elapsed;
-        return Summarise(spec, settings, explorer, report, elapsed, seed);
-    }
-
-    private static int Summarise(ScenarioSpec spec, ExploreSettings settings, Explorer explorer, ExploreReport report, TimeSpan elapsed, ulong seed)
-    {
-        Console.WriteLine($"runs: {report.Runs:N0} in {elapsed.TotalSeconds:F2} s ({report.Runs / Math.Max(1e-9, elapsed.TotalSeconds):N0} runs/s), distinct outcomes: {report.DistinctOutcomes}");
-        if (explorer.Strategy is ExhaustiveStrategy ex)
-            Console.WriteLine($"exhaustive: {ex.Explored:N0} schedules ({(ex.Complete ? "the whole space" : "stopped before the space was exhausted")}; " +
-                $"latencies and fault times discretised to {{min, max}}; no partial-order reduction; deepest run {ex.MaxDepth} choice points)");
-        if (settings.CheckDeterminism)
-            Console.WriteLine($"determinism: {report.DeterminismChecks} runs replayed on a second machine, {report.NonDeterministic.Count} differed");
-        Console.WriteLine(report.ViolationsByProperty.Count == 0
-            ? "violations: none"
-            : $"violations: {string.Join(", ", report.ViolationsByProperty.Select(v => $"{v.Key} {v.Value}"))}");
-        foreach (var v in report.Violations.Take(20))
-        {
-            var path = ExploreFiles.Save(settings.Out, spec, v);
-            Console.WriteLine($"  run {v.Run}, seed {v.Seed}, {v.Strategy}: {v.Message}");
-            Console.WriteLine($"  saved {path} ({v.Decisions.Count} decisions)");
-            Console.WriteLine($"  replay: actorcrash replay {path}   shrink: actorcrash shrink {path}");
-        }
+        var summary = Summary(spec, settings, explorer, report, saved, sw.Elapsed, seed);
+        if (settings.Json) Console.Out.WriteLine(JsonOutput.Serialize(summary));
+        else WriteSummary(summary, Console.Out);
         foreach (var n in report.NonDeterministic)
             Console.Error.WriteLine($"emulator bug: non-deterministic run: {n}");
-        Console.WriteLine($"seed {seed}");
+        if (Interruption.ExitCode is { } interrupted) return interrupted;
         if (report.NonDeterministic.Count > 0) return (int)ExitCode.Internal;
         return report.Violations.Count > 0 ? (int)ExitCode.Violation : (int)ExitCode.Ok;
     }
+
+    private static ExploreSummary Summary(ScenarioSpec spec, ExploreSettings settings, Explorer explorer, ExploreReport report,
+        List<(Violation Violation, string Path)> saved, TimeSpan elapsed, ulong seed)
+    {
+        var ex = explorer.Strategy as ExhaustiveStrategy;
+        return new ExploreSummary(spec.Name, spec.Source, spec.Design, settings.Strategy, [.. explorer.Properties.Select(p => p.Name)], seed,
+            report.Runs, Math.Round(elapsed.TotalSeconds, 3), report.DistinctOutcomes,
+            new SortedDictionary<string, long>(report.ViolationsByProperty, StringComparer.Ordinal),
+            [.. saved.Select(s => new SavedViolation(s.Violation.Run, s.Violation.Seed, s.Violation.Strategy, s.Violation.Property,
+                s.Violation.Message, s.Violation.Decisions.Count, s.Path,
+                CliApp.Command("replay", s.Path), CliApp.Command("shrink", s.Path)))],
+            ex is null ? null : new ExhaustiveSummary(ex.Explored, ex.Complete, ex.MaxDepth),
+            settings.CheckDeterminism ? report.DeterminismChecks : null,
+            [.. report.NonDeterministic],
+            Interruption.ExitCode switch { null => null, (int)ExitCode.Terminated => "SIGTERM", _ => "SIGINT" });
+    }
+
+    private static void WriteSummary(ExploreSummary s, TextWriter o)
+    {
+        if (s.Interrupted is { } signal)
+            o.WriteLine($"interrupted by {signal}: stopped after {s.Runs:N0} runs; every violation kept so far (the first {Explorer.MaxKept}) is saved");
+        o.WriteLine($"runs: {s.Runs:N0} in {s.ElapsedSeconds:F2} s ({s.Runs / Math.Max(1e-9, s.ElapsedSeconds):N0} runs/s), distinct outcomes: {s.DistinctOutcomes}");
+        if (s.Exhaustive is { } ex)
+            o.WriteLine($"exhaustive: {ex.Schedules:N0} schedules ({(ex.Complete ? "the whole space" : "stopped before the space was exhausted")}; " +
+                $"latencies and fault times discretised to {{min, max}}; no partial-order reduction; deepest run {ex.MaxDepth} choice points)");
+        if (s.DeterminismChecks is { } checks)
+            o.WriteLine($"determinism: {checks} runs replayed on a second machine, {s.NonDeterministic.Count} differed");
+        o.WriteLine(s.ViolationsByProperty.Count == 0
+            ? "violations: none"
+            : $"violations: {string.Join(", ", s.ViolationsByProperty.Select(v => $"{v.Key} {v.Value}"))}");
+        foreach (var v in s.Violations)
+        {
+            o.WriteLine($"  run {v.Run}, seed {v.Seed}, {v.Strategy}: {v.Message}");
+            o.WriteLine($"  saved {v.File} ({v.Decisions} decisions)");
+            o.WriteLine($"  replay: {v.Replay}   shrink: {v.Shrink}");
+        }
+        o.WriteLine($"seed {s.Seed}");
+    }
 }
 
-/// <summary>Loading scenarios for violations and saving violation files, shared by explore, replay and shrink.</summary>
-public static class ExploreFiles
-{
-    private const string BuiltIn = "built-in:";
+/// <summary>explore --json (schemas/explore.schema.json).</summary>
+public sealed record ExploreSummary(
+    string Scenario, string Source, string Design, string Strategy, IReadOnlyList<string> Properties, ulong Seed,
+    long Runs, double ElapsedSeconds, int DistinctOutcomes, IReadOnlyDictionary<string, long> ViolationsByProperty,
+    IReadOnlyList<SavedViolation> Violations, ExhaustiveSummary? Exhaustive, long? DeterminismChecks,
+    IReadOnlyList<string> NonDeterministic, string? Interrupted);
 
-    /// <summary>The scenario and the SHA-256 of its file's text (null for a built-in).</summary>
-    public static (ScenarioSpec Spec, string? Sha256) LoadScenario(string? source)
-    {
-        if (source is null) return (ScenarioLoader.Default(), null);
-        if (source.StartsWith(BuiltIn, StringComparison.Ordinal)) return (ScenarioLoader.BuiltIn(source[BuiltIn.Length..]), null);
-        var spec = ScenarioLoader.LoadFile(source);
-        return (spec, Violation.Sha256(File.ReadAllText(source)));
-    }
+/// <summary>A violation explore kept, and the file it saved it to.</summary>
+public sealed record SavedViolation(long Run, ulong Seed, string Strategy, string Property, string Message, int Decisions, string File,
+    string Replay, string Shrink);
 
-    /// <summary>The violation and its scenario (with the violation's design); warns when the scenario file changed since.</summary>
-    public static (Violation Violation, ScenarioSpec Spec) Load(string file)
-    {
-        Violation v;
-        try
-        {
-            v = Violation.FromJson(File.ReadAllText(file));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
-        {
-            throw new ScenarioException(file, 0, "", "a violation file written by `actorcrash explore`", $"cannot read the violation: {e.Message}");
-        }
-        var (spec, sha) = LoadScenario(v.Scenario);
-        if (v.ScenarioSha256 is not null && sha != v.ScenarioSha256)
-            Console.Error.WriteLine($"warning: {v.Scenario} changed since the violation was recorded (sha256 {v.ScenarioSha256[..12]}…, now {sha?[..12]}…)");
-        return (v, spec with { Design = v.Design });
-    }
+public sealed record ExhaustiveSummary(long Schedules, bool Complete, int MaxDepth);
 
-    public static string Save(string dir, ScenarioSpec spec, Violation v, string suffix = ".json")
-    {
-        Directory.CreateDirectory(dir);
-        var path = Path.Combine(dir, $"{spec.Name}-{v.Property}-seed{v.Seed}{suffix}");
-        File.WriteAllText(path, v.ToJson());
-        return path;
-    }
-
-    /// <summary>500ms, 30s, 5m, 1h.</summary>
-    public static TimeSpan? ParseWallTime(string text)
-    {
-        var units = new (string Suffix, double Seconds)[] { ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600) };
-        foreach (var (suffix, seconds) in units)
-            if (text.EndsWith(suffix, StringComparison.Ordinal) &&
-                double.TryParse(text[..^suffix.Length], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0)
-                return TimeSpan.FromSeconds(n * seconds);
-        return null;
-    }
-}
+/// <summary>A usage error found after parsing (e.g. an --out that cannot be written): exit 2.</summary>
+public sealed class UsageException(string message) : Exception(message);

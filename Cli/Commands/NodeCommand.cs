@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Runtime.InteropServices;
 using ActorCrash.Cluster;
 using Spectre.Console.Cli;
 
@@ -38,22 +37,15 @@ public sealed class NodeSettingsCli : CommandSettings
 /// <summary>
 /// `actorcrash node`: a worker node. It joins the coordinator, pulls batches of an experiment, runs
 /// them on its cores and sends the rows back; when its coordinator is gone (finished, killed,
-/// restarting with --resume) it joins again. Ctrl-C or SIGTERM stops it (what it was running is
-/// handed to the others by the coordinator). Exit 2 when refused (another build) or misconfigured.
+/// restarting with --resume) it joins again. Ctrl-C or SIGTERM stops it (exit 130 / 143; what it was
+/// running is handed to the others by the coordinator). Exit 2 when refused (another build) or misconfigured.
 /// </summary>
 public sealed class NodeCommand : Command<NodeSettingsCli>
 {
     public override int Execute(CommandContext context, NodeSettingsCli settings, CancellationToken cancellation)
     {
         var node = NodeSettings.For(NodeSettings.WorkerRole, settings.Bind, settings.Join, settings.TlsCert, settings.TlsPassword);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        void OnSignal(PosixSignalContext c)
-        {
-            c.Cancel = true;
-            stop.Cancel();
-        }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, Interruption.Token);
         var cores = settings.Cores ?? Environment.ProcessorCount;
         try
         {
@@ -68,8 +60,8 @@ public sealed class NodeCommand : Command<NodeSettingsCli>
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("worker: stopped");
-            return (int)ExitCode.Ok;
+            Console.Error.WriteLine("worker: stopped; the coordinator hands what it was running to the others");
+            return Interruption.ExitCode ?? (int)ExitCode.Ok;
         }
     }
 }

@@ -20,12 +20,13 @@ public sealed class RunSettings : CommandSettings
     public string? Seed { get; init; }
 
     /// <summary>The parsed --seed (Validate has checked it).</summary>
-    public ulong? SeedValue => Seed is null ? null : ulong.Parse(Seed, System.Globalization.CultureInfo.InvariantCulture);
+    public ulong? SeedValue => Options.ParseSeed(Seed);
 
-    public override ValidationResult Validate() =>
-        Seed is null || ulong.TryParse(Seed, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _)
-            ? ValidationResult.Success()
-            : ValidationResult.Error($"--seed: expected an integer from 0 to {ulong.MaxValue}, got \"{Seed}\"");
+    [CommandOption("--design <D>")]
+    [Description("Panic-path design (overrides the scenario's; see `actorcrash designs`).")]
+    public string? Design { get; init; }
+
+    public override ValidationResult Validate() => Options.All(Options.Seed(Seed), Options.Design(Design));
 
     [CommandOption("--trace")]
     [Description("Also print the full message cascade.")]
@@ -41,8 +42,9 @@ public sealed class RunCommand : Command<RunSettings>
 {
     public override int Execute(CommandContext context, RunSettings settings, CancellationToken cancellation)
     {
-        var spec = Scenarios.Load(settings.Scenario);
+        var spec = Scenarios.Load(settings.Scenario, settings.Design);
         if (settings.SeedValue is { } seed) spec = spec with { Seed = seed };
+        Errors.Current = spec;
 
         var result = Emulate(spec, settings.Trace);
         var output = Console.Out;
@@ -56,19 +58,42 @@ public sealed class RunCommand : Command<RunSettings>
     {
         using var system = ActorSystem.Create("actorcrash", AkkaSettings.Load());
         var machine = system.ActorOf(MachineActor.Props(), "machine");
+        // An exception inside the machine comes back at once as the Ask's fault (an EmulatorFault).
         var reply = machine.Ask<object>(new RunScenario(spec, spec.Seed, trace), TimeSpan.FromMinutes(10)).GetAwaiter().GetResult();
         system.Terminate().Wait();
         return reply switch
         {
             RunResult r => r,
-            RunFailed f => throw new ScenarioException(spec.Source, 0, "", "a scenario this emulator can build", f.Error),
+            // The loader refuses every bad scenario, so a machine that cannot be built is the emulator's bug.
+            RunFailed f => throw new EmulatorFault(spec, null, new InvalidOperationException(f.Error)),
             _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
         };
     }
 }
 
-/// <summary>Loads a scenario from a file, or the built-in default when none is named.</summary>
+/// <summary>Loads a scenario: a file, built-in:NAME, or the built-in default when none is named.</summary>
 public static class Scenarios
 {
-    public static ScenarioSpec Load(string? path) => path is null ? ScenarioLoader.Default() : ScenarioLoader.LoadFile(path);
+    public const string BuiltInPrefix = "built-in:";
+
+    /// <summary>The scenario, read as <paramref name="design"/> would read it when one is given (its cmdline, era = auto).</summary>
+    public static ScenarioSpec Load(string? path, string? design = null)
+    {
+        var (text, source) = Text(path);
+        return ScenarioLoader.LoadText(design is null ? text : DesignComparison.WithDesign(text, design), source);
+    }
+
+    /// <summary>The scenario's text and the name errors give it.</summary>
+    public static (string Text, string Source) Text(string? path) => path switch
+    {
+        null => (ScenarioLoader.BuiltInText(ScenarioLoader.DefaultName), BuiltInPrefix + ScenarioLoader.DefaultName),
+        _ when path.StartsWith(BuiltInPrefix, StringComparison.Ordinal) => (BuiltIn(path[BuiltInPrefix.Length..]), path),
+        _ => (InputFiles.ReadText(path, "the scenario"), path),
+    };
+
+    private static string BuiltIn(string name)
+    {
+        if (!ScenarioLoader.BuiltInNames.Contains(name)) ScenarioLoader.BuiltIn(name);  // throws the error listing the built-ins
+        return ScenarioLoader.BuiltInText(name);
+    }
 }

@@ -44,7 +44,7 @@ public static class TextOutput
         }
         o.WriteLine();
         o.WriteLine($"outcome: {OutcomeWord(r.Outcome)} at {VirtualTime.Format(r.EndTimeNs)} after {r.Steps} messages: {r.Reason}");
-        o.WriteLine($"replay: actorcrash run{(spec.Source.StartsWith("built-in:", StringComparison.Ordinal) ? "" : $" {spec.Source}")} --seed {r.Seed}");
+        o.WriteLine($"replay: {CliApp.Command("run", spec.Source, "--design", r.Design, "--seed", $"{r.Seed}")}");
     }
 
     private const int ConsoleHead = 100, ConsoleTail = 100;

@@ -234,11 +234,22 @@ internal sealed class HoconPositions
         {
             if (old.Kind == HoconKind.Object && kind == HoconKind.Object)
                 return;
+            // HOCON says the later one wins; Akka's parser keeps an object instead. Refuse the ambiguity.
+            if (old.Kind == HoconKind.Object || kind == HoconKind.Object)
+                throw Error(line, path, "one kind of value per key",
+                    $"set as {Describe(old.Kind)} on line {old.Line} and as {Describe(kind)} here: set it once");
             foreach (var stale in _entries.Keys.Where(k => k.StartsWith(path + ".", StringComparison.Ordinal) || k.StartsWith(path + "[", StringComparison.Ordinal)).ToList())
                 _entries.Remove(stale);
         }
         _entries[path] = new HoconEntry(path, line, kind, _order++, start, start);
     }
+
+    private static string Describe(HoconKind kind) => kind switch
+    {
+        HoconKind.Object => "an object",
+        HoconKind.List => "a list",
+        _ => "a value",
+    };
 
     private void SkipNewlines()
     {

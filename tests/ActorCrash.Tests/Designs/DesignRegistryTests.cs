@@ -119,8 +119,8 @@ public class DesignRegistryTests
 
         var csv = new StringWriter();
         CompareCommand.WriteCsv(DesignComparison.Run(null, new SeedRange(1, 40), [Registry.ByName("linux-2.6.38")]), csv);
-        Assert.Equal("scenario,seeds,design,runs,nvram_intact,vmcore,rebooted,hung,halted,survived,median_end_ns", csv.ToString().Split('\n')[0].TrimEnd('\r'));
-        Assert.StartsWith("thread-2011,1..40,linux-2.6.38,40,40,40,0,0,0,", csv.ToString().Split('\n')[1]);
+        Assert.Equal("schema_version,scenario,seeds,design,runs,nvram_intact,vmcore,rebooted,hung,halted,survived,median_end_ns", csv.ToString().Split('\n')[0].TrimEnd('\r'));
+        Assert.StartsWith("1,thread-2011,1..40,linux-2.6.38,40,40,40,0,0,0,", csv.ToString().Split('\n')[1]);
     }
 
     [Fact]
@@ -162,12 +162,13 @@ public class DesignRegistryTests
     [InlineData("5..1", false)]
     [InlineData("..5", false)]
     [InlineData("a..b", false)]
+    [InlineData("1..99999999999", false)]  // over Options.MaxSeeds
     public void Seeds_take_a_range(string seeds, bool ok)
     {
         Assert.Equal(ok, SeedRange.TryParse(seeds, out _));
         var v = new CompareSettings { Seeds = seeds }.Validate();
         Assert.Equal(ok, v.Successful);
-        if (!ok) Assert.Equal($"--seeds takes a range of seeds A..B with A <= B, e.g. 1..200; got \"{seeds}\"", v.Message);
+        if (!ok) Assert.Equal($"--seeds takes {SeedRange.Syntax}; got \"{seeds}\"", v.Message);
     }
 
     [Fact]

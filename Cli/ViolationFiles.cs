@@ -1,0 +1,98 @@
+using System.Text.Json;
+using ActorCrash.Actors;
+using ActorCrash.Actors.Designs;
+using ActorCrash.Actors.Exploration;
+using ActorCrash.Cli.Commands;
+using ActorCrash.Config;
+
+namespace ActorCrash.Cli;
+
+/// <summary>
+/// Violation files, written by explore and shrink and read by replay and shrink. A file is
+/// self-contained: the scenario's text, design, strategy, seed, decisions, the emulator's version and
+/// digests of the scenario, the decisions and the trace. So it replays from any directory, and
+/// an edited file (exit 2, saying what changed) is told apart from a diverging emulator (exit 3).
+/// </summary>
+public static class ViolationFiles
+{
+    /// <summary>Violation files hold long decision lists: up to 64 MiB.</summary>
+    private const int MaxBytes = 64 << 20;
+
+    /// <summary>The violation with everything a replay needs from elsewhere: the scenario text, the version, the digests.</summary>
+    public static Violation Complete(Violation v, string scenarioText) => v with
+    {
+        ScenarioText = scenarioText,
+        ScenarioSha256 = Violation.Sha256(scenarioText),
+        EmulatorVersion = EmulatorVersion.Value,
+        DecisionsSha256 = Violation.DecisionsDigest(v.Decisions, v.Lenient, v.RemovedTriggers),
+    };
+
+    /// <summary>Saves under <paramref name="dir"/> as NAME-PROPERTY-seedN.json, never over an existing file; returns the path.</summary>
+    public static string Save(string dir, ScenarioSpec spec, Violation v) =>
+        OutputFiles.WriteNew(dir, $"{spec.Name}-{v.Property}-seed{v.Seed}", ".json", v.ToJson());
+
+    /// <summary>The violation and the scenario it ran (under its design); any missing, malformed or edited part is a <see cref="ScenarioException"/>.</summary>
+    public static (Violation Violation, ScenarioSpec Spec, string ScenarioText) Load(string file)
+    {
+        var text = InputFiles.ReadText(file, "the violation file", MaxBytes);
+        Violation? parsed;
+        try
+        {
+            parsed = Violation.FromJson(text);
+        }
+        catch (JsonException e)
+        {
+            var line = (int)(e.LineNumber ?? -1) + 1;
+            throw new ScenarioException(file, line, (e.Path ?? "").TrimStart('$', '.'), "a violation file written by `actorcrash explore`",
+                $"not a violation file: {FirstSentence(e.Message)}");
+        }
+        var v = parsed!;
+        Require(file, v.Scenario, "scenario");
+        Require(file, v.Design, "design");
+        Require(file, v.Strategy, "strategy");
+        Require(file, v.Property, "property");
+        Require(file, v.TraceSha256, "trace_sha256");
+        if (v.Decisions is null) throw Missing(file, "decisions");
+        if (v.SchemaVersion > Violation.CurrentSchemaVersion)
+            throw Edited(file, "schema_version", $"schema_version {v.SchemaVersion} is newer than this emulator reads ({Violation.CurrentSchemaVersion}): update actorcrash");
+        if (Designs.Find(v.Design) is null)
+            throw Edited(file, "design", $"unknown design \"{v.Design}\"; known: {string.Join(", ", Designs.All.Select(d => d.Name))}");
+        if (!PropertyNames.All.Contains(v.Property) && !v.Property.StartsWith(PropertyNames.BeforePrefix, StringComparison.Ordinal)
+            && !v.Property.StartsWith(PropertyNames.EventuallyPrefix, StringComparison.Ordinal))
+            throw Edited(file, "property", $"unknown property \"{v.Property}\"");
+
+        var (scenarioText, source) = ScenarioOf(file, v);
+        if (v.ScenarioSha256 is { } sha && Violation.Sha256(scenarioText) != sha)
+            throw Edited(file, "scenario_text", v.ScenarioText is null
+                ? $"the scenario {v.Scenario} changed since the violation was recorded (sha256 {sha[..12]}, now {Violation.Sha256(scenarioText)[..12]})"
+                : $"the scenario text was edited since the violation was recorded (sha256 {sha[..12]}, now {Violation.Sha256(scenarioText)[..12]})");
+        if (v.DecisionsSha256 is { } d && Violation.DecisionsDigest(v.Decisions, v.Lenient, v.RemovedTriggers) != d)
+            throw Edited(file, "decisions", "the decisions (or lenient, removed_triggers) were edited since the violation was recorded");
+        var spec = ScenarioLoader.LoadText(DesignComparison.WithDesign(scenarioText, v.Design), source);
+        if (v.RemovedTriggers is { } removed && removed.FirstOrDefault(i => i < 0 || i >= spec.Triggers.Count, int.MinValue) is var bad && bad != int.MinValue)
+            throw Edited(file, "removed_triggers", $"trigger {bad} does not exist: the scenario has {spec.Triggers.Count}");
+        return (v, spec, scenarioText);
+    }
+
+    // Files of schema_version 1 carry the text; older ones name a file, found beside the violation or from here.
+    private static (string Text, string Source) ScenarioOf(string file, Violation v)
+    {
+        if (v.ScenarioText is not null) return (v.ScenarioText, v.Scenario);
+        if (v.Scenario.StartsWith(Scenarios.BuiltInPrefix, StringComparison.Ordinal)) return Scenarios.Text(v.Scenario);
+        var beside = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? "", v.Scenario);
+        return Scenarios.Text(File.Exists(v.Scenario) || !File.Exists(beside) ? v.Scenario : beside);
+    }
+
+    private static void Require(string file, string? value, string field)
+    {
+        if (string.IsNullOrEmpty(value)) throw Missing(file, field);
+    }
+
+    private static ScenarioException Missing(string file, string field) =>
+        new(file, 0, field, $"a violation file with {field}", $"missing; a violation file written by `actorcrash explore` has {field}");
+
+    private static ScenarioException Edited(string file, string field, string problem) =>
+        new(file, 0, field, "the violation file as explore or shrink wrote it", problem);
+
+    private static string FirstSentence(string message) => message.Split(". Path:")[0];
+}
