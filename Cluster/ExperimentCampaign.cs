@@ -51,6 +51,7 @@ public sealed class ExperimentCampaign(ExperimentSession session) : ICampaign
 public sealed class ExperimentWorkRunner : IWorkRunner
 {
     private readonly List<UnitRunner> _runners = [];
+    private (string Text, ActorCrash.Config.Experiments.ExperimentSpec Spec)? _loaded;
 
     /// <summary>One batch at a time (a worker runs one; a second caller waits rather than share the runners).</summary>
     public byte[] Run(string experimentText, WorkUnit unit, int parallelism)
@@ -60,7 +61,20 @@ public sealed class ExperimentWorkRunner : IWorkRunner
 
     private byte[] RunLocked(string experimentText, WorkUnit unit, int parallelism)
     {
-        var source = RowCodec.DecodeSource(experimentText);
+        // Loaded once per experiment text, with every design (a cell one design cannot read is n/a for it, as
+        // in a single process; the digest does not depend on the designs chosen).
+        if (_loaded is not { } loaded || loaded.Text != experimentText)
+        {
+            try
+            {
+                _loaded = loaded = (experimentText, ActorCrash.Config.Experiments.ExperimentLoader.Load(RowCodec.DecodeSource(experimentText)));
+            }
+            catch (Config.ScenarioException e)
+            {
+                throw new ArgumentException(e.Message, e);
+            }
+        }
+        var experiment = loaded.Spec;
         var slices = Math.Max(1, Math.Min(parallelism, unit.Count));
         while (_runners.Count < slices) _runners.Add(new UnitRunner());
         var per = (unit.Count + slices - 1) / slices;
@@ -71,7 +85,7 @@ public sealed class ExperimentWorkRunner : IWorkRunner
             {
                 var first = i * per;
                 var count = Math.Min(per, unit.Count - first);
-                parts[i] = count <= 0 ? [] : _runners[i].Run(source, unit with { FirstSeed = unit.FirstSeed + (ulong)first, Count = count });
+                parts[i] = count <= 0 ? [] : _runners[i].Run(experiment, unit with { FirstSeed = unit.FirstSeed + (ulong)first, Count = count });
             });
         }
         catch (AggregateException e) when (e.InnerException is not null)
