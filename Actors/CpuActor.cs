@@ -32,6 +32,21 @@ internal sealed record Tick(string In) : Message
         ByRoutine.GetOrAdd(code.GetType(), static (_, c) => new Tick(CpuActor.KernelName(c)), code);
 }
 
+/// <summary>
+/// Machine → CPU, after the other devices' reset and the kernel's (a control message, not traced):
+/// back to the power-on state (the CPU gets no <see cref="ResetDevice"/>) and run the workload from time 0.
+/// </summary>
+public sealed record PowerOn
+{
+    public static readonly PowerOn Instance = new();
+}
+
+/// <summary>
+/// Machine → CPU (a control message, not traced): the kernel code it ran threw <paramref name="What"/>;
+/// its supervisor resumed it to oops. <paramref name="Recursive"/>: it faulted again after an earlier fault this run.
+/// </summary>
+public sealed record KernelFault(string What, bool Recursive = false);
+
 /// <summary>How a CPU ended up, for the run's result.</summary>
 public enum CpuFate
 {
@@ -53,7 +68,7 @@ public enum CpuFate
 /// interrupted, with the remaining delay or the interrupted wait. Locks it holds stay held whatever
 /// happens to it.
 /// </summary>
-public sealed class CpuActor : EmulatedActor
+public sealed class CpuActor : DeviceActor
 {
     private readonly List<Frame> _frames = [];
     private readonly Stack<Frame> _spare = new();
@@ -61,7 +76,7 @@ public sealed class CpuActor : EmulatedActor
     private long _tickHandle;
     private long _tickDue;
 
-    public CpuActor(int id, Machine machine) : base($"cpu{id}")
+    public CpuActor(int id, Machine machine) : base($"cpu{id}", machine.Runtime)
     {
         Id = id;
         Machine = machine;
@@ -98,15 +113,15 @@ public sealed class CpuActor : EmulatedActor
     public void LocalIrqRestore(bool flags) => Apic.InterruptsEnabled = flags;
 
     /// <summary>Releases a lock this CPU holds and wakes its spinners.</summary>
-    public void Unlock(KernelLock l) => l.Release(Id, Machine.WakeWaiters);
+    public void Unlock(KernelLock l) => l.Release(Id, Machine.Wake);
 
     /// <summary>Sends to a device actor with the device latency.</summary>
     public void SendToDevice(ActorId device, Message message) =>
-        Runtime.Send(Self, device, message, Machine.Timing.DeviceLatencyMinNs, Machine.Timing.DeviceLatencyMaxNs);
+        Runtime.Send(Address, device, message, Machine.Timing.DeviceLatencyMinNs, Machine.Timing.DeviceLatencyMaxNs);
 
     // ---- actor ----
 
-    protected internal override void Reset()
+    protected override void Reset()
     {
         foreach (var f in _frames) Recycle(f);
         _frames.Clear();
@@ -117,14 +132,52 @@ public sealed class CpuActor : EmulatedActor
         Fate = CpuFate.Running;
     }
 
-    /// <summary>Starts the workload at time 0 (called by the machine after Reset).</summary>
-    public void PowerOn()
+    protected override void OnControl(object message)
     {
-        Push(FrameKind.Task, Workload?.Invoke(this) ?? Workloads.IdleLoop());
+        switch (message)
+        {
+            case PowerOn:
+                // Reset, and the workload starts at time 0 (after every other device's reset and the kernel's).
+                Reset();
+                Push(FrameKind.Task, Workload?.Invoke(this) ?? Workloads.IdleLoop());
+                Continue();
+                break;
+            case KernelFault f:
+                Oops(f);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The kernel code this CPU ran threw: a fault in that code. It never resumes (die() does not
+    /// return into the faulting function); what the design's oops path does comes next, on top of
+    /// whatever that code left behind (locks it held stay held, interrupts as they were), and when it
+    /// returns the task is gone: the CPU idles.
+    /// </summary>
+    private void Oops(KernelFault f)
+    {
+        var where = Backtrace();
+        Suspend();
+        foreach (var frame in _frames) Recycle(frame);
+        _frames.Clear();
+        Machine.Note(Id, $"kernel fault on cpu{Id} in {(where.Length > 0 ? where : "its idle loop")}: {f.What}");
+        Push(FrameKind.Task, f.Recursive
+            ? RecursiveFault()
+            : Machine.Design.Enter(this, Config.TriggerKind.Oops, $"kernel fault in {(where.Length > 0 ? where.Split(' ')[0] : "idle")}: {f.What}"));
         Continue();
     }
 
-    protected internal override void Receive(ActorId from, Message message)
+    // do_exit() of a task that faulted while exiting from a fault: it never runs again.
+    private IEnumerable<Op> RecursiveFault()
+    {
+        yield return Op.Call(Printk.Vprintk(this, "Fixing recursive fault but reboot is needed!"));
+        yield return Op.HaltForever("recursive fault");
+    }
+
+    protected override void Receive(Message message)
     {
         switch (message)
         {
@@ -276,7 +329,7 @@ public sealed class CpuActor : EmulatedActor
     {
         _blockedOn = kind;
         _tickDue = Now + ns;
-        _tickHandle = Runtime.Send(Self, Self, Tick.For(Top.Code), ns);
+        _tickHandle = Runtime.Send(Address, Address, Tick.For(Top.Code), ns);
     }
 
     private void OnTick()

@@ -15,9 +15,9 @@ public sealed record SendNmi(int AllButCpu) : Message;
 /// The IPI/NMI fabric: fans an ICR write out to the target CPUs, each delivery with its own seeded
 /// latency. Whether a target takes it is the target's business (its <see cref="LocalApic"/>).
 /// </summary>
-public sealed class InterruptControllerActor(Machine machine) : EmulatedActor("apic")
+public sealed class InterruptControllerActor(Machine machine) : DeviceActor("apic", machine.Runtime)
 {
-    protected internal override void Receive(ActorId from, Message message)
+    protected override void Receive(Message message)
     {
         var t = machine.Timing;
         switch (message)
@@ -25,17 +25,17 @@ public sealed class InterruptControllerActor(Machine machine) : EmulatedActor("a
             case SendIpi ipi:
                 var deliver = new DeliverIpi(ipi.Vector);
                 foreach (var cpu in machine.Cpus)
-                    if (cpu.Id != ipi.AllButCpu) Runtime.Send(Self, cpu.Self, deliver, t.IpiLatencyMinNs, t.IpiLatencyMaxNs);
+                    if (cpu.Id != ipi.AllButCpu) Runtime.Send(Address, cpu.Address, deliver, t.IpiLatencyMinNs, t.IpiLatencyMaxNs);
                 break;
             case SendNmi nmi:
                 var deliverNmi = new DeliverNmi(NmiSource.Ipi);
                 foreach (var cpu in machine.Cpus)
-                    if (cpu.Id != nmi.AllButCpu) Runtime.Send(Self, cpu.Self, deliverNmi, t.NmiLatencyMinNs, t.NmiLatencyMaxNs);
+                    if (cpu.Id != nmi.AllButCpu) Runtime.Send(Address, cpu.Address, deliverNmi, t.NmiLatencyMinNs, t.NmiLatencyMaxNs);
                 break;
         }
     }
 
-    protected internal override void Reset() { }
+    protected override void Reset() { }
 }
 
 // ---- persistent RAM ----
@@ -54,11 +54,11 @@ public sealed record NvramStore(int Offset, ReadOnlyMemory<byte> Data) : Message
 public sealed record NvramFill(int Offset, int Length, byte Value) : Message;
 
 /// <summary>Persistent RAM. Stores land when they arrive; a reset before that loses them, tearing the record.</summary>
-public sealed class NvramActor(Nvram device) : EmulatedActor("nvram")
+public sealed class NvramActor(Nvram device, MachineRuntime runtime) : DeviceActor("nvram", runtime)
 {
     public Nvram Device => device;
 
-    protected internal override void Receive(ActorId from, Message message)
+    protected override void Receive(Message message)
     {
         switch (message)
         {
@@ -71,7 +71,7 @@ public sealed class NvramActor(Nvram device) : EmulatedActor("nvram")
         }
     }
 
-    protected internal override void Reset() => device.PowerOn();
+    protected override void Reset() => device.PowerOn();
 }
 
 // ---- kdump: purgatory and the crash kernel ----
@@ -90,7 +90,7 @@ public sealed record CrashKernelStep(string Stage) : Message;
 /// SHA-256 and loops forever on a mismatch (no message, no reboot); otherwise the crash kernel boots
 /// on one CPU and saves /proc/vmcore, and the machine is done.
 /// </summary>
-public sealed class CrashKernelActor(Machine machine, CrashKernelRegion region) : EmulatedActor("kdump")
+public sealed class CrashKernelActor(Machine machine, CrashKernelRegion region) : DeviceActor("kdump", machine.Runtime)
 {
     public bool Kexeced { get; private set; }
     public bool Booted { get; private set; }
@@ -99,7 +99,7 @@ public sealed class CrashKernelActor(Machine machine, CrashKernelRegion region) 
     public bool BootFailed { get; private set; }
     public int KexecCpu { get; private set; } = -1;
 
-    protected internal override void Receive(ActorId from, Message message)
+    protected override void Receive(Message message)
     {
         var spec = machine.Spec.Machine.Kdump;
         switch (message)
@@ -117,7 +117,7 @@ public sealed class CrashKernelActor(Machine machine, CrashKernelRegion region) 
                     machine.Note(k.Cpu, "purgatory: SHA-256 mismatch, looping forever");
                     break;
                 }
-                Runtime.Send(Self, Self, new CrashKernelStep("boot"), spec.BootNs);
+                Runtime.Send(Address, Address, new CrashKernelStep("boot"), spec.BootNs);
                 break;
             case CrashKernelStep { Stage: "boot" }:
                 if (spec.BootFails)
@@ -128,7 +128,7 @@ public sealed class CrashKernelActor(Machine machine, CrashKernelRegion region) 
                 }
                 Booted = true;
                 machine.Note(KexecCpu, "crash kernel booted: /proc/vmcore ready");
-                Runtime.Send(Self, Self, new CrashKernelStep("capture"), spec.CaptureNs);
+                Runtime.Send(Address, Address, new CrashKernelStep("capture"), spec.CaptureNs);
                 break;
             case CrashKernelStep { Stage: "capture" }:
                 VmcoreSaved = true;
@@ -138,7 +138,7 @@ public sealed class CrashKernelActor(Machine machine, CrashKernelRegion region) 
         }
     }
 
-    protected internal override void Reset()
+    protected override void Reset()
     {
         region.Reload();
         Kexeced = Booted = VmcoreSaved = PurgatoryLooping = BootFailed = false;
@@ -164,12 +164,12 @@ public sealed record PowerLoss : Message
 }
 
 /// <summary>The reset line: a warm reset ends the run (persistent RAM keeps its contents); power loss wipes RAM that is not backed.</summary>
-public sealed class FirmwareActor(Machine machine) : EmulatedActor("firmware")
+public sealed class FirmwareActor(Machine machine) : DeviceActor("firmware", machine.Runtime)
 {
     public string? ResetCause { get; private set; }
     public int ResetCpu { get; private set; } = -1;
 
-    protected internal override void Receive(ActorId from, Message message)
+    protected override void Receive(Message message)
     {
         if (ResetCause is not null) return;
         switch (message)
@@ -193,33 +193,40 @@ public sealed class FirmwareActor(Machine machine) : EmulatedActor("firmware")
         Runtime.Stop();
     }
 
-    protected internal override void Reset()
+    protected override void Reset()
     {
         ResetCause = null;
         ResetCpu = -1;
     }
 }
 
-/// <summary>A hardware watchdog: nobody pings it during the panic, so it fires at last-ping + timeout.</summary>
-public sealed class WatchdogActor(Machine machine, HardwareWatchdog model) : EmulatedActor("watchdog")
+/// <summary>Machine → watchdog, after the CPUs' power-on (a control message, not traced): start counting.</summary>
+public sealed record ArmWatchdog
 {
-    public void Arm()
+    public static readonly ArmWatchdog Instance = new();
+}
+
+/// <summary>A hardware watchdog: nobody pings it during the panic, so it fires at last-ping + timeout.</summary>
+public sealed class WatchdogActor(Machine machine, HardwareWatchdog model) : DeviceActor("watchdog", machine.Runtime)
+{
+    protected override void OnControl(object message)
     {
-        if (model.Enabled) Runtime.Send(Self, machine.Firmware, WatchdogExpired.Instance, Math.Max(0, model.ExpiresAtNs));
+        if (message is not ArmWatchdog) Unhandled(message);
+        else if (model.Enabled) Runtime.Send(Address, machine.Firmware, WatchdogExpired.Instance, Math.Max(0, model.ExpiresAtNs));
     }
 
-    protected internal override void Receive(ActorId from, Message message) { }
+    protected override void Receive(Message message) { }
 
-    protected internal override void Reset() { }
+    protected override void Reset() { }
 }
 
 /// <summary>
 /// The scenario's harness: it injects the triggers and faults at their virtual times. Faults live
 /// here and in the devices, never in a design.
 /// </summary>
-public sealed class HarnessActor() : EmulatedActor("harness")
+public sealed class HarnessActor(MachineRuntime runtime) : DeviceActor("harness", runtime)
 {
-    protected internal override void Receive(ActorId from, Message message) { }
+    protected override void Receive(Message message) { }
 
-    protected internal override void Reset() { }
+    protected override void Reset() { }
 }

@@ -13,15 +13,15 @@ internal sealed record InjectFault(FaultSpec Fault) : Message;
 /// model (a bit flip, a part that starts rejecting stores) of persistent RAM, the MTD flash or the
 /// EFI variable store. Faults live in the devices and the harness, never in a design.
 /// </summary>
-public sealed class FaultActor(Machine machine, Nvram nvram, IReadOnlyList<FaultSpec> faults) : EmulatedActor("faults")
+public sealed class FaultActor(Machine machine, Nvram nvram, IReadOnlyList<FaultSpec> faults) : DeviceActor("faults", machine.Runtime)
 {
-    protected internal override void Receive(ActorId from, Message message)
+    protected override void Receive(Message message)
     {
         if (message is not InjectFault { Fault: var f }) return;
         var (device, kind) = (f.Device, f.Fault);
         if (kind == FaultKinds.PowerLoss)
         {
-            Runtime.Send(Self, machine.Firmware, PowerLoss.Instance);
+            Runtime.Send(Address, machine.Firmware, PowerLoss.Instance);
             return;
         }
         if (Store(device) is not { } store)
@@ -63,8 +63,8 @@ public sealed class FaultActor(Machine machine, Nvram nvram, IReadOnlyList<Fault
     };
 
     // Runs at the start of every run, after the queue is cleared: schedule this run's faults.
-    protected internal override void Reset()
+    protected override void Reset()
     {
-        foreach (var f in faults) Runtime.Send(Self, Self, new InjectFault(f), f.AtNs);
+        foreach (var f in faults) Runtime.Send(Address, Address, new InjectFault(f), f.AtNs);
     }
 }

@@ -1,54 +1,116 @@
+using ActorCrash.Actors.Akka;
 using ActorCrash.Actors.Designs;
 using ActorCrash.Actors.Kernel;
 using ActorCrash.Actors.Kernel.Dumpers;
 using ActorCrash.Actors.Runtime;
 using ActorCrash.Config;
 using ActorCrash.Hardware;
+using Akka.Actor;
 
 namespace ActorCrash.Actors;
 
 /// <summary>
 /// An emulated machine built from a scenario: its device actors (CPUs, the interrupt controller,
-/// NVRAM, the crash kernel, the firmware's reset line, a watchdog, the harness), the kernel's shared
-/// memory and the panic-path design. Built once, then run any number of times: each run resets every
-/// actor, so a run allocates no actors and two runs with the same seed are identical.
+/// NVRAM, the crash kernel, the firmware's reset line, a watchdog, the harness; Akka actors under one
+/// <see cref="DeviceBoard"/>), the kernel's shared memory and the panic-path design. Built once, then
+/// run any number of times: each run resets every device, so a run creates no actor and two runs
+/// with the same seed are identical. <see cref="Dispose"/> stops the device actors.
 /// </summary>
-public sealed class Machine
+public sealed class Machine : IDisposable
 {
-    private readonly List<CpuActor> _cpus = [];
-    private readonly WatchdogActor _watchdog;
-    private readonly Nvram _nvram;
+    /// <summary>Devices a caller may replace with an actor of its own (e.g. a TestProbe): the machine never reads their state.</summary>
+    public static IReadOnlyList<string> ReplaceableDevices { get; } = ["nvram", "apic", "watchdog"];
 
-    public Machine(ScenarioSpec spec)
+    private readonly List<CpuActor> _cpus = [];
+    private readonly IActorRef[] _cpuRefs;
+    private readonly IActorRef _board;
+    private readonly IReadOnlyDictionary<string, IActorRef> _replaced;
+    private readonly Nvram _nvram;
+    private readonly bool[] _faultedCpus;
+    private string? _deviceFailure;
+
+    /// <summary>A machine whose devices live in the process's shared ActorSystem (<see cref="DeviceHost.Shared"/>).</summary>
+    public Machine(ScenarioSpec spec) : this(spec, runtime => DeviceHost.NewBoard(DeviceHost.Shared, runtime), null) { }
+
+    /// <summary>
+    /// A machine whose devices live in <paramref name="system"/> (a TestKit's, say); the devices named
+    /// in <paramref name="devices"/> (see <see cref="ReplaceableDevices"/>) are those actors instead
+    /// of the built-in ones, and get every delivery and <see cref="ResetDevice"/> the built-in would.
+    /// </summary>
+    public Machine(ScenarioSpec spec, ActorSystem system, IReadOnlyDictionary<string, IActorRef>? devices = null)
+        : this(spec, runtime => DeviceHost.NewBoard(system, runtime), devices) { }
+
+    /// <summary>A machine whose device board is a child of the actor owning <paramref name="context"/> (a <see cref="MachineActor"/>).</summary>
+    public Machine(ScenarioSpec spec, IActorContext context) : this(spec, runtime => DeviceHost.NewBoard(context, runtime), null) { }
+
+    private Machine(ScenarioSpec spec, Func<MachineRuntime, IActorRef> board, IReadOnlyDictionary<string, IActorRef>? devices)
     {
+        _replaced = devices ?? new Dictionary<string, IActorRef>();
+        foreach (var name in _replaced.Keys)
+            if (!ReplaceableDevices.Contains(name))
+                throw new ArgumentException($"device \"{name}\" cannot be replaced; replaceable: {string.Join(", ", ReplaceableDevices)}");
         Spec = spec;
         Timing = spec.Timing;
         Design = Designs.Designs.ByName(spec.Design);
         Kernel = new KernelState(spec.Machine.CpuCount, spec.Cmdline);
-        Runtime = new MachineRuntime();
+        Runtime = new MachineRuntime { OnFault = OnFault };
+        _board = board(Runtime);
+        _faultedCpus = new bool[spec.Machine.CpuCount];
+        _cpuRefs = new IActorRef[spec.Machine.CpuCount];
 
         for (var i = 0; i < spec.Machine.CpuCount; i++)
         {
-            var cpu = new CpuActor(i, this) { Workload = Workloads.For(spec.Cpus[i]) };
-            Runtime.Register(cpu);
+            var id = i;
+            // A CPU's reset is part of its PowerOn (one control message a run, not two: 512 CPUs, 512 Tells).
+            var cpu = AddDevice($"cpu{i}", () => new CpuActor(id, this) { Workload = Workloads.For(spec.Cpus[id]) }, resetAtStart: false)!;
             _cpus.Add(cpu);
+            _cpuRefs[i] = Runtime.RefOf(cpu.Address);
         }
-        InterruptController = Runtime.Register(new InterruptControllerActor(this));
+        InterruptController = Address(AddDevice("apic", () => new InterruptControllerActor(this)), "apic");
         _nvram = new Nvram(spec.Machine.Nvram.SizeBytes, spec.Machine.Nvram.WriteNsPerByte);
-        Nvram = Runtime.Register(new NvramActor(_nvram));
-        CrashKernelActor = new CrashKernelActor(this, new CrashKernelRegion());
-        CrashKernel = Runtime.Register(CrashKernelActor);
-        FirmwareActor = new FirmwareActor(this);
-        Firmware = Runtime.Register(FirmwareActor);
-        _watchdog = new WatchdogActor(this, new HardwareWatchdog(spec.Machine.Watchdog.Enabled, spec.Machine.Watchdog.TimeoutNs, spec.Machine.Watchdog.LastPingNs));
-        Runtime.Register(_watchdog);
-        Harness = Runtime.Register(new HarnessActor());
-        if (spec.Machine.Faults is { Count: > 0 } faults) Runtime.Register(new FaultActor(this, _nvram, faults));
+        Nvram = Address(AddDevice("nvram", () => new NvramActor(_nvram, Runtime)), "nvram");
+        CrashKernelActor = AddDevice("kdump", () => new CrashKernelActor(this, new CrashKernelRegion()))!;
+        CrashKernel = CrashKernelActor.Address;
+        FirmwareActor = AddDevice("firmware", () => new FirmwareActor(this))!;
+        Firmware = FirmwareActor.Address;
+        Watchdog = Address(AddDevice("watchdog", () => new WatchdogActor(this, new HardwareWatchdog(spec.Machine.Watchdog.Enabled, spec.Machine.Watchdog.TimeoutNs, spec.Machine.Watchdog.LastPingNs))), "watchdog");
+        Harness = AddDevice("harness", () => new HarnessActor(Runtime))!.Address;
+        if (spec.Machine.Faults is { Count: > 0 } faults) AddDevice("faults", () => new FaultActor(this, _nvram, faults));
 
         foreach (var d in spec.Machine.Dumpers)
             Kernel.DumpList.Add(DumperFactory.Build(this, d, _nvram));
+        foreach (var type in spec.Machine.ActorDumpers)
+            Kernel.DumpList.Add(ActorDumper.Build(this, type));
         Kernel.Log.SetBootLog(BootLog(spec, Kernel.DumpList));
     }
+
+    /// <summary>
+    /// Creates a built-in device actor under the machine's board and registers it, or registers the
+    /// caller's replacement of that name (then there is no instance: null).
+    /// </summary>
+    internal T? AddDevice<T>(string name, Func<T> make, bool resetAtStart = true) where T : DeviceActor
+    {
+        if (_replaced.TryGetValue(name, out var replacement))
+        {
+            Runtime.Register(name, replacement);
+            return null;
+        }
+        T? made = null;
+        var actor = AddActor(name, DeviceProducer<T>.Props(make, a => made = a), resetAtStart);
+        made!.Address = Runtime.IdOf(actor);
+        return made;
+    }
+
+    /// <summary>Creates any Akka actor as a device of this machine (a third-party device from a scenario) and registers it.</summary>
+    internal IActorRef AddActor(string name, Props props, bool resetAtStart = true)
+    {
+        // Answered before Ask returns (the board runs on the calling thread); the timeout only guards against a broken host.
+        var actor = _board.Ask<IActorRef>(new AddDevice(name, props), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
+        Runtime.Register(name, actor, resetAtStart);
+        return actor;
+    }
+
+    private ActorId Address(DeviceActor? device, string name) => device?.Address ?? Runtime.IdOf(_replaced[name]);
 
     public ScenarioSpec Spec { get; }
     public TimingSpec Timing { get; }
@@ -62,18 +124,25 @@ public sealed class Machine
     public ActorId CrashKernel { get; }
     public ActorId Firmware { get; }
     public ActorId Harness { get; }
+    public ActorId Watchdog { get; }
     public CrashKernelActor CrashKernelActor { get; }
     public FirmwareActor FirmwareActor { get; }
 
+    /// <summary><see cref="WakeWaiters"/> as one delegate for every lock release (a method group would allocate one per call).</summary>
+    internal Action<WaitChannel, int> Wake => _wake ??= WakeWaiters;
+    private Action<WaitChannel, int>? _wake;
+
     /// <summary>Wakes every CPU waiting on <paramref name="channel"/>; each wake is a message, so the strategy orders them.</summary>
-    public void WakeWaiters(WaitChannel channel, int byCpu)
+    public void WakeWaiters(WaitChannel channel, int byCpu) => WakeWaiters(channel, byCpu >= 0 ? _cpus[byCpu].Address : Harness);
+
+    /// <summary>Wakes every CPU waiting on <paramref name="channel"/>, the wakes sent by device <paramref name="from"/>.</summary>
+    public void WakeWaiters(WaitChannel channel, ActorId from)
     {
         var waiters = channel.Waiters;
         if (waiters.Count == 0) return;
         var wake = new Wake(channel);
-        var from = byCpu >= 0 ? _cpus[byCpu].Self : Harness;
         for (var i = 0; i < waiters.Count; i++)
-            Runtime.Send(from, _cpus[waiters[i]].Self, wake, Interconnect.CachelineMinNs, Interconnect.CachelineMaxNs);
+            Runtime.Send(from, _cpus[waiters[i]].Address, wake, Interconnect.CachelineMinNs, Interconnect.CachelineMaxNs);
     }
 
     /// <summary>A milestone from a device (cpu = -1 when no CPU is involved).</summary>
@@ -89,10 +158,12 @@ public sealed class Machine
     {
         try
         {
+            _deviceFailure = null;
+            Array.Clear(_faultedCpus);
             Runtime.Start(strategy ?? new RandomStrategy(), seed);
             Kernel.Reset(Spec.Machine.Kdump.Loaded);
-            foreach (var cpu in _cpus) cpu.PowerOn();
-            _watchdog.Arm();
+            foreach (var cpu in _cpuRefs) cpu.Tell(PowerOn.Instance, ActorRefs.NoSender);
+            Runtime.RefOf(Watchdog).Tell(ArmWatchdog.Instance, ActorRefs.NoSender);
             foreach (var t in Spec.Triggers) Inject(t);
 
             var end = Runtime.Run(Spec.Limits.VirtualTimeNs, Spec.Limits.MaxSteps);
@@ -126,7 +197,7 @@ public sealed class Machine
             TriggerKind.Oops or TriggerKind.SysrqReboot or TriggerKind.StrayWrite => new InjectEntry(t.Kind, t.Message),
             _ => throw new ArgumentOutOfRangeException(nameof(t)),
         };
-        var to = t.Kind == TriggerKind.CorruptCrashKernel ? CrashKernel : _cpus[t.Cpu].Self;
+        var to = t.Kind == TriggerKind.CorruptCrashKernel ? CrashKernel : _cpus[t.Cpu].Address;
         Runtime.Send(Harness, to, message, Runtime.Choose(t.AtNs, t.AtLatestNs));  // at = [min, max]: a fault-timing choice of the run
     }
 
@@ -149,6 +220,7 @@ public sealed class Machine
     /// <summary>What the end state means: rebooted, vmcore, halted as configured, or hung (and where).</summary>
     private (Outcome, string) Judge(RunEnd end)
     {
+        if (_deviceFailure is not null) return (Outcome.Hung, _deviceFailure);
         if (FirmwareActor.ResetCause is { } cause)
             return (Outcome.Rebooted, CrashKernelActor.Booted ? $"{cause} while the crash kernel was running" : cause);
         if (CrashKernelActor.VmcoreSaved)
@@ -175,15 +247,39 @@ public sealed class Machine
 
     private TraceLine[] FormatTrace()
     {
-        var actors = Runtime.Actors;
         var lines = new TraceLine[Runtime.Trace.Count];
         for (var i = 0; i < lines.Length; i++)
         {
             var e = Runtime.Trace[i];
-            lines[i] = new TraceLine(e.Time, actors[e.From.Index].Name, actors[e.To.Index].Name, TraceText.Describe(e.Message));
+            lines[i] = new TraceLine(e.Time, Runtime.NameOf(e.From), Runtime.NameOf(e.To), TraceText.Describe(e.Message));
         }
         return lines;
     }
+
+    /// <summary>
+    /// A device threw while handling a delivery; its supervisor resumed it and reports here. Kernel
+    /// code that throws on a CPU is a fault in that code: the CPU oopses there, and a fault while it
+    /// handles that one is a recursive fault (<see cref="KernelFault"/>). Any other device's failure
+    /// ends the run with an outcome naming the device and the exception.
+    /// </summary>
+    private void OnFault(ActorId device, Exception cause)
+    {
+        var what = $"{cause.GetType().Name}: {cause.Message}";
+        if (device.Index >= 0 && device.Index < _cpus.Count)
+        {
+            _cpuRefs[device.Index].Tell(new KernelFault(what, Recursive: _faultedCpus[device.Index]), ActorRefs.NoSender);
+            _faultedCpus[device.Index] = true;
+            return;
+        }
+        if (_deviceFailure is not null) return;
+        var name = device == ActorId.None ? "an unregistered actor" : Runtime.NameOf(device);
+        _deviceFailure = $"device {name} failed ({what}); its supervisor stopped the machine";
+        Note(-1, $"{name}: actor failed: {what}");
+        Runtime.Stop();
+    }
+
+    /// <summary>Stops the machine's device actors. A machine not disposed keeps them until its ActorSystem ends.</summary>
+    public void Dispose() => _board.Tell(PoisonPill.Instance, ActorRefs.NoSender);
 
     private static IEnumerable<string> BootLog(ScenarioSpec spec, IEnumerable<KmsgDumper> dumpers)
     {

@@ -23,7 +23,7 @@ public sealed record MtdErase(int Offset) : Message;
 /// (a page that was not erased: the data is ANDed in; a bad block; a device fault) sets
 /// <see cref="Error"/>, the errno mtd_panic_write() returns.
 /// </summary>
-public sealed class MtdActor(Machine machine, MtdFlash flash) : EmulatedActor("mtd0")
+public sealed class MtdActor(Machine machine, MtdFlash flash) : DeviceActor("mtd0", machine.Runtime)
 {
     public MtdFlash Flash => flash;
     public Machine Machine => machine;
@@ -43,7 +43,7 @@ public sealed class MtdActor(Machine machine, MtdFlash flash) : EmulatedActor("m
     /// <summary>The errno of the last failed program (0: none since the driver cleared it).</summary>
     public int Error { get; set; }
 
-    protected internal override void Receive(ActorId from, Message message)
+    protected override void Receive(Message message)
     {
         switch (message)
         {
@@ -64,7 +64,7 @@ public sealed class MtdActor(Machine machine, MtdFlash flash) : EmulatedActor("m
     }
 
     // The flash keeps its contents across resets; the mtdoops driver lays out the scenario's earlier boots.
-    protected internal override void Reset()
+    protected override void Reset()
     {
         Status.Reset();
         BytesLanded = BytesDone = 0;

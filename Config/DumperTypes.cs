@@ -24,7 +24,7 @@ public static class DumperTypes
 public static class ThirdPartyBehaviours
 {
     public static IReadOnlyList<string> Names { get; } =
-        ["hang", "take-lock", "spin-irqs-off", "spin-irqs-on", "need-irq", "need-workqueue", "sleep", "slow-write", "fail", "reboot"];
+        ["hang", "take-lock", "spin-irqs-off", "spin-irqs-on", "need-irq", "need-workqueue", "sleep", "slow-write", "fail", "reboot", "fault"];
 }
 
 /// <summary>

@@ -72,6 +72,7 @@ public static class KeyChecks
         },
         ["machine.thirdparty.time"] = Duration(),
         ["machine.faults"] = ReadWhole,
+        ["machine.actor-dumpers"] = ListOf("a list of actor type names such as [\"Vendor.NetDumper, Vendor\"]", Text),
         ["machine.watchdog.enabled"] = Bool,
         ["machine.watchdog.timeout"] = Duration(1),
         ["machine.watchdog.last-ping"] = (r, f) => r.Duration(f, -Caps.MaxDurationNs, 0),

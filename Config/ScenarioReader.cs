@@ -41,7 +41,39 @@ internal static class ScenarioReader
             r.Duration(r["machine.watchdog.timeout"], min: 1),
             r.Duration(r["machine.watchdog.last-ping"], min: -Caps.MaxDurationNs, max: 0));
         return new MachineSpec(cpuCount, kdump, nvram, ReadDumpers(r, nvram, design), watchdog,
-            DumperEntries.ReadFaults(r, nvram));
+            DumperEntries.ReadFaults(r, nvram)) { ActorDumpers = ReadActorDumpers(r) };
+    }
+
+    /// <summary>machine.actor-dumpers: each an assembly-qualified name of a loadable, concrete Akka actor type, at most once.</summary>
+    private static IReadOnlyList<string> ReadActorDumpers(FieldReader r)
+    {
+        const string expected = "an Akka actor type, assembly-qualified: \"Namespace.Type, Assembly\"";
+        var types = new List<string>();
+        foreach (var f in r.List(r["machine.actor-dumpers"], "a list of actor type names such as [\"Vendor.NetDumper, Vendor\"]"))
+        {
+            var name = r.Text(f);
+            Type? type;
+            try
+            {
+                type = Type.GetType(name, throwOnError: false);
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or BadImageFormatException or TypeLoadException)
+            {
+                throw r.Error(f.Key, expected, $"cannot load \"{name}\": {e.Message}");
+            }
+            if (type is null)
+                throw r.Error(f.Key, expected, name.Contains(',', StringComparison.Ordinal)
+                    ? $"no type \"{name}\" (is its assembly beside actorcrash, and the namespace right?)"
+                    : $"no type \"{name}\": name its assembly too, e.g. \"{name}, MyAssembly\"");
+            if (!typeof(Akka.Actor.ActorBase).IsAssignableFrom(type) || type.IsAbstract)
+                throw r.Error(f.Key, expected, $"{type.FullName} is not a concrete Akka actor (derive it from ReceiveActor or UntypedActor)");
+            if (!type.GetConstructors().Any(c => c.GetParameters() is [{ ParameterType.FullName: "ActorCrash.Actors.Kernel.Dumpers.DumperPort" }]))
+                throw r.Error(f.Key, expected, $"{type.FullName} has no public constructor taking a DumperPort (its one parameter: ActorCrash.Actors.Kernel.Dumpers.DumperPort)");
+            if (types.Contains(name))
+                throw r.Error(f.Key, "each actor dumper at most once", $"{name} is listed twice");
+            types.Add(name);
+        }
+        return types;
     }
 
     private static IReadOnlyList<DumperSpec> ReadDumpers(FieldReader r, NvramSpec nvram, string design)

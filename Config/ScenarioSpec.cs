@@ -27,7 +27,11 @@ public sealed record MachineSpec(
     NvramSpec Nvram,
     IReadOnlyList<DumperSpec> Dumpers,
     WatchdogSpec Watchdog,
-    IReadOnlyList<FaultSpec>? Faults = null);  // device faults at virtual times (machine.faults)
+    IReadOnlyList<FaultSpec>? Faults = null)  // device faults at virtual times (machine.faults)
+{
+    /// <summary>machine.actor-dumpers: kmsg dumpers whose device side is an Akka actor of these assembly-qualified type names.</summary>
+    public IReadOnlyList<string> ActorDumpers { get; init; } = [];
+}
 
 /// <summary>A device fault the harness injects at a virtual time: it lives in the device, never in a design.</summary>
 public sealed record FaultSpec(

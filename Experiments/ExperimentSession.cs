@@ -9,8 +9,11 @@ namespace ActorCrash.Experiments;
 /// </summary>
 public sealed class ExperimentSession : IDisposable
 {
-    private ExperimentSession(ExperimentPlan plan, string outDir, ResultStore store, long resumedRows)
+    private readonly Func<string[], string> _command;
+
+    private ExperimentSession(ExperimentPlan plan, string outDir, ResultStore store, long resumedRows, Func<string[], string> command)
     {
+        _command = command;
         Plan = plan;
         OutDir = outDir;
         Store = store;
@@ -30,7 +33,8 @@ public sealed class ExperimentSession : IDisposable
     /// replaced; with it they are kept, and a store of another experiment is refused.
     /// </summary>
     /// <exception cref="StoreMismatchException">--resume into another experiment's results.</exception>
-    public static ExperimentSession Open(ExperimentSpec experiment, Seeds seeds, string outDir, bool resume)
+    /// <param name="command">Formats a command the user can paste (the CLI quotes its words); default: "actorcrash" and the words, space-separated.</param>
+    public static ExperimentSession Open(ExperimentSpec experiment, Seeds seeds, string outDir, bool resume, Func<string[], string>? command = null)
     {
         Directory.CreateDirectory(outDir);
         var storePath = Path.Combine(outDir, ExperimentFiles.Store);
@@ -58,12 +62,13 @@ public sealed class ExperimentSession : IDisposable
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 File.WriteAllText(path, d.Text);
             }
-        return new ExperimentSession(new ExperimentPlan(experiment, seeds), outDir, store, resume ? store.Count(experiment.Digest) : 0);
+        return new ExperimentSession(new ExperimentPlan(experiment, seeds), outDir, store, resume ? store.Count(experiment.Digest) : 0,
+            command ?? (words => "actorcrash " + string.Join(' ', words)));
     }
 
     /// <summary>The command that replays a run of a cell, as a user pastes it.</summary>
     public string Replay(string design, string cell, ulong seed) =>
-        $"actorcrash run {Quote(ScenarioFile(design, cell))} --seed {seed}";
+        _command(["run", ScenarioFile(design, cell), "--seed", $"{seed}"]);
 
     public string ScenarioFile(string design, string cell) => Path.Combine(OutDir, ExperimentFiles.CellScenario(design, cell));
 
@@ -89,7 +94,4 @@ public sealed class ExperimentSession : IDisposable
         File.Move(tmp, path, overwrite: true);
     }
 
-    /// <summary>A word of a command as a POSIX shell reads it: as it is when plain, else single-quoted.</summary>
-    public static string Quote(string word) =>
-        word.Length > 0 && word.All(ch => char.IsAsciiLetterOrDigit(ch) || "-_./:=,+@".Contains(ch)) ? word : "'" + word.Replace("'", "'\\''") + "'";
 }

@@ -1,3 +1,4 @@
+using ActorCrash.Actors;
 using ActorCrash.Config;
 using ActorCrash.Config.Experiments;
 using Akka.Actor;
@@ -27,15 +28,18 @@ public sealed record UnitFailed(WorkUnit Unit, string Error, bool Internal = fal
 /// </summary>
 public sealed class ExperimentWorker : ReceiveActor
 {
-    private readonly UnitRunner _runner = new();
+    private readonly UnitRunner _runner;
 
     public ExperimentWorker()
     {
+        _runner = new UnitRunner(spec => new Machine(spec, Context));  // the machines' devices are this actor's children
         Receive<RunUnit>(u => Reply(u.Unit, () => _runner.Run(u.Experiment, u.Unit)));
         Receive<RunUnitFromText>(u => Reply(u.Unit, () => _runner.Run(u.Source, u.Unit)));
     }
 
     public static Props Props() => global::Akka.Actor.Props.Create<ExperimentWorker>();
+
+    protected override void PostStop() => _runner.Dispose();
 
     private void Reply(WorkUnit unit, Func<IReadOnlyList<ResultRow>> run)
     {

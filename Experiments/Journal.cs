@@ -11,7 +11,7 @@ namespace ActorCrash.Experiments;
 /// The experiment's journal, modelled on Chaos Toolkit's: the experiment, status, deviated, the
 /// steady states before (baseline) and after (each fault cell), one entry per cell with its status
 /// and counts, the verdicts, start/end, the tool version and the experiment digest. Its contract is
-/// <c>Experiments/journal.schema.json</c> (<see cref="SchemaVersion"/>).
+/// <c>schemas/experiment-journal.schema.json</c> (<see cref="SchemaVersion"/>).
 /// </summary>
 public static class Journal
 {

@@ -10,10 +10,14 @@ namespace ActorCrash.Experiments;
 /// <summary>
 /// Runs work units: one <see cref="Machine"/> per (design, cell), built on first use and reused for
 /// every later seed, and the hypothesis's probes evaluated on each run with the properties of
-/// <c>Actors/Exploration</c>. Not thread-safe: each worker owns one.
+/// <c>Actors/Exploration</c>. Not thread-safe: each worker owns one. Disposing it stops the
+/// machines' device actors.
 /// </summary>
-public sealed class UnitRunner
+/// <param name="newMachine">Builds a machine (an actor passes one whose devices are its children); default: devices in the process's shared ActorSystem.</param>
+public sealed class UnitRunner(Func<ScenarioSpec, Machine>? newMachine = null) : IDisposable
 {
+    private readonly Func<ScenarioSpec, Machine> _newMachine = newMachine ?? (spec => new Machine(spec));
+
     private static readonly Property LogSaved = Properties.ByName(PropertyNames.LogSaved);
     private static readonly Property RebootInTime = Properties.ByName(PropertyNames.RebootInTime);
 
@@ -27,7 +31,7 @@ public sealed class UnitRunner
             throw new ArgumentException($"unit {unit} belongs to experiment {unit.Digest[..12]}…, not to {experiment.Digest[..12]}…");
         var key = (unit.Digest, unit.Design, unit.Cell);
         if (!_cells.TryGetValue(key, out var cell))
-            _cells[key] = cell = new CellRunner(experiment, unit.Design, unit.Cell);
+            _cells[key] = cell = new CellRunner(experiment, unit.Design, unit.Cell, _newMachine);
         var rows = new ResultRow[unit.Count];
         for (var i = 0; i < unit.Count; i++) rows[i] = cell.Run(unit.FirstSeed + (ulong)i);
         return rows;
@@ -46,6 +50,12 @@ public sealed class UnitRunner
         return Run(experiment, unit);
     }
 
+    public void Dispose()
+    {
+        foreach (var cell in _cells.Values) cell.Machine.Dispose();
+        _cells.Clear();
+    }
+
     /// <summary>One cell under one design on its own machine.</summary>
     private sealed class CellRunner
     {
@@ -53,17 +63,19 @@ public sealed class UnitRunner
         private readonly Machine _machine;
         private readonly IReadOnlyList<Property> _probes;
 
-        public CellRunner(ExperimentSpec experiment, string design, string cell)
+        public CellRunner(ExperimentSpec experiment, string design, string cell, Func<ScenarioSpec, Machine> newMachine)
         {
             var scenario = experiment.Cell(cell).For(design);
             var spec = scenario.Spec ?? throw new ArgumentException($"design {design} cannot run cell {cell}: {scenario.NotApplicable}");
             (_digest, _design, _cell) = (experiment.Digest, design, cell);
-            _machine = new Machine(spec);
+            _machine = newMachine(spec);
             _probes = [.. experiment.Hypothesis.Probes.Select(p => ProbeMeasures.Outcomes.Contains(p.Measure) ? null! : Properties.ByName(p.Measure))];
             _measures = [.. experiment.Hypothesis.Probes.Select(p => p.Measure)];
         }
 
         private readonly string[] _measures;
+
+        public Machine Machine => _machine;
 
         public ResultRow Run(ulong seed)
         {

@@ -20,9 +20,11 @@ public sealed record RunFailed(ulong Seed, string Error);
 
 /// <summary>
 /// An Akka actor hosting one emulated machine. The emulation runs inside its Receive, on whatever
-/// thread the dispatcher gives it: a run is self-contained (its own runtime, clock and strategy), so
-/// the thread changes nothing. The machine is built on the first request for a scenario and reused
-/// for the next runs of the same scenario.
+/// thread the dispatcher gives it: a run is self-contained (its own runtime, clock and strategy), and
+/// the machine's device actors, children of this actor on the deterministic dispatcher, process each
+/// delivery on that same thread, so the thread changes nothing. The machine is built on the first
+/// request for a scenario and reused for the next runs of the same scenario; its devices are stopped
+/// when another scenario replaces it or this actor stops.
 /// </summary>
 public sealed class MachineActor : ReceiveActor
 {
@@ -76,9 +78,13 @@ public sealed class MachineActor : ReceiveActor
     {
         if (_machine is null || !ReferenceEquals(spec, _spec))
         {
-            _machine = new Machine(spec);
+            _machine?.Dispose();
+            _machine = null;
+            _machine = new Machine(spec, Context);
             _spec = spec;
         }
         return _machine;
     }
+
+    protected override void PostStop() => _machine?.Dispose();
 }

@@ -26,7 +26,7 @@ public sealed class ExploreReport
 /// caller decides when to stop (<c>keepRunning</c>), so a budget in wall time lives in the CLI.
 /// Run i uses seed <c>seed + i</c>; a violation keeps the run's decision list.
 /// </summary>
-public sealed class Explorer
+public sealed class Explorer : IDisposable
 {
     /// <summary>Violations kept with their decisions and trace hash (later ones are only counted).</summary>
     public const int MaxKept = 20;
@@ -34,14 +34,28 @@ public sealed class Explorer
     private readonly Machine _machine;
     private Machine? _checker;
 
-    public Explorer(ScenarioSpec spec, string strategy, IReadOnlyList<Property>? properties = null, string? scenarioSha256 = null)
+    /// <param name="system">Where the machines' device actors live (a TestKit's system); default the process's shared one.</param>
+    public Explorer(ScenarioSpec spec, string strategy, IReadOnlyList<Property>? properties = null, string? scenarioSha256 = null,
+        global::Akka.Actor.ActorSystem? system = null)
     {
+        _system = system;
         Spec = spec;
         StrategyName = strategy;
         Strategy = Strategies.Create(strategy);
         Properties = properties ?? Exploration.Properties.For(spec.Properties);
         ScenarioSha256 = scenarioSha256;
-        _machine = new Machine(spec);
+        _machine = NewMachine(spec);
+    }
+
+    private readonly global::Akka.Actor.ActorSystem? _system;
+
+    private Machine NewMachine(ScenarioSpec spec) => _system is null ? new Machine(spec) : new Machine(spec, _system);
+
+    /// <summary>Stops the machines' device actors.</summary>
+    public void Dispose()
+    {
+        _machine.Dispose();
+        _checker?.Dispose();
     }
 
     public ScenarioSpec Spec { get; }
@@ -112,7 +126,7 @@ public sealed class Explorer
         report.DeterminismChecks++;
         var decisions = _machine.Runtime.Decisions.ToArray();
         var (first, _) = Violation.TraceText(_machine);
-        _checker ??= new Machine(Spec);
+        _checker ??= NewMachine(Spec);
         string second;
         try
         {

@@ -20,7 +20,7 @@ public static class Replayer
 
     public static Replayed Replay(ScenarioSpec spec, Violation v)
     {
-        var machine = new Machine(SpecFor(spec, v));
+        using var machine = new Machine(SpecFor(spec, v));
         var summary = machine.Run(v.Seed, new ReplayStrategy(v.Decisions, v.Lenient));
         var message = Properties.ByName(v.Property).Check(new RunView(machine, summary));
         var (trace, _) = Violation.TraceText(machine);

@@ -89,7 +89,7 @@ public sealed class BenchCommand : Command<BenchSettings>
 
     private static Measurement Measure(ScenarioSpec spec, int repeats, double seconds)
     {
-        var machine = new Machine(spec);
+        using var machine = new Machine(spec);
         ulong seed = 0;
         // Warm up until tiered compilation has produced optimised code (tier-0 runs ~4x slower).
         var warm = Stopwatch.StartNew();

@@ -94,7 +94,7 @@ public static class DesignComparison
 
     private static DesignRow RunDesign(ScenarioSpec spec, PanicDesign design, SeedRange seeds, CancellationToken stop)
     {
-        var machine = new Machine(spec);
+        using var machine = new Machine(spec);
         var ends = new List<long>();
         int intact = 0, vmcore = 0, rebooted = 0, hung = 0, halted = 0, survived = 0;
         for (ulong i = 0; i < seeds.Count && !stop.IsCancellationRequested; i++)

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using ActorCrash.Config;
 using ActorCrash.Config.Experiments;
 using ActorCrash.Experiments;
@@ -68,19 +67,13 @@ public sealed class ExperimentSettings : CommandSettings
 
     public override ValidationResult Validate()
     {
-        if (Runs is < 1) return ValidationResult.Error("--runs must be at least 1");
+        if (Options.All(Options.Runs(Runs), Options.DesignList(Designs)) is { Successful: false } bad) return bad;
         if (Runs is not null && Seeds is not null) return ValidationResult.Error("--runs and --seeds cannot be combined");
         if (Seeds is not null && !SeedRange.TryParse(Seeds, out _)) return ValidationResult.Error($"--seeds takes {SeedRange.Syntax}; got \"{Seeds}\"");
         if (Workers is < 1) return ValidationResult.Error("--workers must be at least 1");
         if (Batch < 1) return ValidationResult.Error("--batch must be at least 1");
         if (!Cluster && (Bind ?? TlsCert ?? TlsPassword) is not null) return ValidationResult.Error("--bind, --tls-cert and --tls-password go with --cluster");
-        if (Out is not null && File.Exists(Out)) return ValidationResult.Error($"--out: \"{Out}\" is a file; expected a directory (it is made if missing)");
-        if (DesignList is { } names)
-        {
-            var unknown = names.FirstOrDefault(n => !KernelParameters.Designs.Contains(n));
-            if (unknown is not null) return ValidationResult.Error($"--designs: unknown design \"{unknown}\"; known: {string.Join(", ", KernelParameters.Designs)}");
-            if (names.Distinct().Count() != names.Count) return ValidationResult.Error("--designs names a design twice");
-        }
+        if (Out is not null && Options.OutDir(Out) is { Successful: false } badOut) return badOut;
         return ValidationResult.Success();
     }
 }
@@ -102,23 +95,13 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
             : new Seeds(1, (ulong)(settings.Runs ?? experiment.Runs));
         var outDir = settings.Out ?? Path.Combine("actorcrash-experiments", NameOf(source.Name));
 
-        using var stop = new CancellationTokenSource();
-        var signal = 0;
-        void OnSignal(PosixSignalContext c)
-        {
-            // The first signal stops cleanly (the rows received so far are written, then the table); a second one ends the process.
-            if (Interlocked.CompareExchange(ref signal, c.Signal == PosixSignal.SIGTERM ? 143 : 130, 0) != 0) return;
-            c.Cancel = true;
-            stop.Cancel();
-        }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var cancelled = cancellation.Register(() => stop.Cancel());
+        // SIGINT / SIGTERM (Interruption): stop handing out units, write every row received, print the table so far.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, Interruption.Token);
 
         ExperimentSession session;
         try
         {
-            session = ExperimentSession.Open(experiment, seeds, outDir, settings.Resume);
+            session = ExperimentSession.Open(experiment, seeds, outDir, settings.Resume, CliApp.Command);
         }
         catch (StoreMismatchException e)
         {
@@ -150,7 +133,7 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
             if (status == RunStatus.Interrupted)
             {
                 Console.Error.WriteLine($"interrupted: {table.Rows:N0} of {session.Plan.TotalRuns:N0} runs are in the store; continue with: {ResumeCommand(settings, outDir)}");
-                return signal != 0 ? signal : 130;
+                return Interruption.ExitCode ?? (int)ExitCode.Interrupted;
             }
             return table.Deviated ? (int)ExitCode.Violation : (int)ExitCode.Ok;
         }
@@ -213,13 +196,13 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
     /// <summary>The same invocation with --resume, as a user pastes it.</summary>
     private static string ResumeCommand(ExperimentSettings s, string outDir)
     {
-        var args = new List<string> { "actorcrash", "experiment" };
+        var args = new List<string> { "experiment" };
         if (s.Experiment is not null) args.Add(s.Experiment);
         if (s.Runs is { } runs) args.AddRange(["--runs", $"{runs}"]);
         if (s.Seeds is not null) args.AddRange(["--seeds", s.Seeds]);
         if (s.Designs is not null) args.AddRange(["--designs", s.Designs]);
         args.AddRange(["--out", outDir, "--resume"]);
-        return string.Join(' ', args.Select(ExperimentSession.Quote));
+        return CliApp.Command([.. args]);
     }
 
     private static string NameOf(string source) =>

@@ -25,8 +25,7 @@ public static class DumperFactory
 
     private static Mtdoops BuildMtdoops(Machine machine, DumperSpec d, MtdoopsParams p)
     {
-        var chip = new MtdActor(machine, new MtdFlash(d.MemSize, p.EraseSize, p.WriteNsPerByte, p.EraseNs, p.BadBlocks));
-        var id = machine.Runtime.Register(chip);
-        return new Mtdoops(id, chip, (int)d.RecordSize, d.DumpOops, p.Current, p.PanicWrite, p.PriorRecords, p.Chunk);
+        var chip = machine.AddDevice("mtd0", () => new MtdActor(machine, new MtdFlash(d.MemSize, p.EraseSize, p.WriteNsPerByte, p.EraseNs, p.BadBlocks)))!;
+        return new Mtdoops(chip.Address, chip, (int)d.RecordSize, d.DumpOops, p.Current, p.PanicWrite, p.PriorRecords, p.Chunk);
     }
 }

@@ -39,7 +39,7 @@ public sealed class NvramPort(ActorId nvram, Hardware.Nvram device, int chunk)
         {
             var n = Math.Min(chunk, data.Length - done);
             issued(n);
-            cpu.Runtime.Send(cpu.Self, to, piece(offset + done, new ReadOnlyMemory<byte>(data, done, n)), n * nsPerByte);
+            cpu.Runtime.Send(cpu.Address, to, piece(offset + done, new ReadOnlyMemory<byte>(data, done, n)), n * nsPerByte);
             yield return Op.Delay(n * nsPerByte);
         }
     }
@@ -52,7 +52,7 @@ public sealed class NvramPort(ActorId nvram, Hardware.Nvram device, int chunk)
             var n = Math.Min(chunk, length - done);
             var ns = n * device.StoreNsPerByte;
             Issued += n;
-            cpu.Runtime.Send(cpu.Self, nvram, new NvramFill(offset + done, n, value), ns);
+            cpu.Runtime.Send(cpu.Address, nvram, new NvramFill(offset + done, n, value), ns);
             yield return Op.Delay(ns);
         }
     }

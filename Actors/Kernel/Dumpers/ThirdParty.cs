@@ -65,6 +65,10 @@ public sealed class ThirdParty(ThirdPartyParams p) : KmsgDumper("thirdparty")
             case "fail":
                 yield return Op.Call(Printk.Vprintk(cpu, $"thirdparty: dump failed, error -{Pstore.EIO}"));
                 break;
+            case "fault":
+                // A bug in the module: its dump() dereferences a bad pointer. The exception is the fault;
+                // the CPU actor's supervisor resumes the CPU, which oopses here (CpuActor.Oops).
+                throw new InvalidOperationException("BUG: unable to handle kernel NULL pointer dereference in thirdparty_dump");
             case "reboot":
                 // A driver that "helpfully" resets the board from its dump callback.
                 cpu.SendToDevice(cpu.Machine.Firmware, new EmergencyRestart(cpu.Id));

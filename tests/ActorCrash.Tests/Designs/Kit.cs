@@ -24,13 +24,17 @@ internal static class Kit
     /// <summary>Seeds [first, first + count) on one machine, each run reported in full.</summary>
     public static RunResult[] Runs(ScenarioSpec spec, int count, ulong first = 0)
     {
-        var machine = new Machine(spec);
+        using var machine = new Machine(spec);
         var runs = new RunResult[count];
         for (var i = 0; i < count; i++) runs[i] = machine.RunAndReport(first + (ulong)i);
         return runs;
     }
 
-    public static RunResult Run(ScenarioSpec spec, ulong seed = 1) => new Machine(spec).RunAndReport(seed);
+    public static RunResult Run(ScenarioSpec spec, ulong seed = 1)
+    {
+        using var machine = new Machine(spec);
+        return machine.RunAndReport(seed);
+    }
 
     public static CpuReport Cpu(RunResult r, int cpu) => r.Cpus.Single(c => c.Cpu == cpu);
 

@@ -31,7 +31,11 @@ internal static class DumperRuns
     public static RunResult Run(string hocon, ulong seed = 1)
     {
         var spec = ScenarioLoader.LoadText(hocon, Source);
-        var run = Task.Run(() => new Machine(spec).RunAndReport(seed));
+        var run = Task.Run(() =>
+        {
+            using var machine = new Machine(spec);
+            return machine.RunAndReport(seed);
+        });
         Assert.True(run.Wait(TimeSpan.FromSeconds(20)), "the run did not finish within 20 s of wall time");
         return run.Result;
     }

@@ -24,7 +24,11 @@ internal static class Emu
     public static RunResult Run(ScenarioSpec spec, ulong seed = 1, bool trace = false, TimeSpan? wallLimit = null)
     {
         var limit = wallLimit ?? TimeSpan.FromSeconds(10);
-        var run = Task.Run(() => new Machine(spec).RunAndReport(seed, trace: trace));
+        var run = Task.Run(() =>
+        {
+            using var machine = new Machine(spec);
+            return machine.RunAndReport(seed, trace: trace);
+        });
         Assert.True(run.Wait(limit), $"seed {seed} of {spec.Name} did not finish within {limit.TotalSeconds} s of wall time");
         return run.Result;
     }

@@ -40,7 +40,7 @@ internal static class ExperimentKit
 
     public static IReadOnlyList<ResultRow> RunAll(ExperimentSpec e, int batch = 7)
     {
-        var runner = new UnitRunner();
+        using var runner = new UnitRunner();
         var plan = new ExperimentPlan(e, new Seeds(1, (ulong)e.Runs));
         return [.. plan.Units(batch).SelectMany(u => runner.Run(e, u))];
     }

@@ -34,14 +34,16 @@ public sealed class ExperimentLoaderTests
     // a fault action's changes, checked by the scenario loader and located in the experiment file
     [InlineData("{ cpu = 1, activity = spin, irqs = off }", "{ cpu = 5, activity = spin, irqs = off }", "x.hocon:14: cpus[0].cpu: expected an integer from 0 to 1 (machine.cpus = 2), got \"5\" (cell cpu-irqs-off under linux-2.6.38)")]
     [InlineData("machine.thirdparty.behaviour = hang", "machine.thirdparty.behavior = hang", "x.hocon:13: method[0].changes.machine.thirdparty.behavior: unknown key (did you mean machine.thirdparty.behaviour?)")]
-    [InlineData("machine.thirdparty.behaviour = hang", "machine.thirdparty.behaviour = hangs", "x.hocon:13: machine.thirdparty.behaviour: expected one of hang, take-lock, spin-irqs-off, spin-irqs-on, need-irq, need-workqueue, sleep, slow-write, fail, reboot, got \"hangs\" (did you mean hang?) (cell dumper-hangs under linux-2.6.38)")]
+    [InlineData("machine.thirdparty.behaviour = hang", "machine.thirdparty.behaviour = hangs", "x.hocon:13: machine.thirdparty.behaviour: expected one of hang, take-lock, spin-irqs-off")]
     [InlineData("{ name = \"dumper-hangs\",", "{ name = \"Dumper Hangs\",", "x.hocon:13: method[0].name: expected a name of lower-case letters, digits and '-'")]
     [InlineData("{ name = \"cpu-irqs-off\",", "{ name = \"dumper-hangs\",", "x.hocon:14: method[1].name: dumper-hangs is the name of an earlier action too")]
     [InlineData("changes { machine.dumpers", "type = action, changes { machine.dumpers", "x.hocon:13: method[0].type: not an ActorCrash experiment key: a fault action is a set of changes to the scenario")]
     public void A_bad_experiment_is_reported_with_file_line_and_key(string replace, string with, string expected)
     {
         Assert.Contains(replace, ExperimentKit.Tiny);
-        Assert.StartsWith(expected, Error(ExperimentKit.Tiny.Replace(replace, with)));
+        var message = Error(ExperimentKit.Tiny.Replace(replace, with));
+        Assert.StartsWith(expected, message);
+        if (with.Contains("behaviour = hangs")) Assert.EndsWith("got \"hangs\" (did you mean hang?) (cell dumper-hangs under linux-2.6.38)", message);
     }
 
     [Fact]

@@ -70,7 +70,8 @@ public sealed class StoreAndRunnerTests
         var source = new ExperimentSource("tiny.hocon", ExperimentKit.Tiny);
         var e = ExperimentLoader.Load(source);
         var unit = new WorkUnit(e.Digest, "linux-6.x", "cpu-irqs-off", 5, 3);
-        Assert.Equal(new UnitRunner().Run(e, unit), new UnitRunner().Run(source, unit));
+        using UnitRunner loaded = new(), fromText = new();
+        Assert.Equal(loaded.Run(e, unit), fromText.Run(source, unit));
     }
 
     private static (string, string, ulong) Key(ResultRow r) => (r.Design, r.Cell, r.Seed);

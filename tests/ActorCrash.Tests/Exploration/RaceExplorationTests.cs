@@ -11,20 +11,13 @@ namespace ActorCrash.Tests.Exploration;
 /// scenarios pin none of them — and what it finds replays byte for byte and shrinks.
 /// Budgets are in runs; each test states how many the default portfolio needed when written.
 /// </summary>
-public class RaceExplorationTests
+public class RaceExplorationTests : AkkaDevices.MachineTestKit
 {
     private const ulong Seed = 1;
 
-    private static Violation Find(string scenario, string property, long budget, string strategy = Strategies.Default)
-    {
-        var spec = ScenarioLoader.BuiltIn(scenario);
-        var explorer = new Explorer(spec, strategy, Properties.For([property]));
-        var report = explorer.Explore(Seed, runs => runs < budget);
-        Assert.True(report.Violations.Count > 0, $"{strategy} found no {property} violation of {scenario} in {report.Runs} runs");
-        var v = report.Violations[0];
-        Assert.Equal(property, v.Property);
-        return v;
-    }
+    // The TestKit's exploration helper: the machines' device actors live in this kit's ActorSystem.
+    private Violation Find(string scenario, string property, long budget, string strategy = Strategies.Default) =>
+        FindViolation(scenario, property, budget, strategy);
 
     private static Replayed Replay(string scenario, Violation v) => Replayer.Replay(ScenarioLoader.BuiltIn(scenario), v);
 

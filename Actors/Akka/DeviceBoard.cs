@@ -1,0 +1,108 @@
+using System.Runtime.CompilerServices;
+using ActorCrash.Actors.Runtime;
+using ActorCrash.Config;
+using Akka.Actor;
+
+namespace ActorCrash.Actors.Akka;
+
+/// <summary>Machine → <see cref="DeviceBoard"/>: create a device actor named <paramref name="Name"/>; the reply is its IActorRef.</summary>
+public sealed record AddDevice(string Name, Props Props);
+
+/// <summary>
+/// One emulated machine's devices: their parent and supervisor, on the deterministic dispatcher.
+/// When a device throws, Akka suspends it and sends this board the failure before the faulting Tell
+/// returns; the board resumes the device (its state is the machine's, a restart would lose it) and
+/// tells the machine's runtime, which decides what the fault means to the emulated machine (a CPU
+/// oopses in the faulting kernel code; any other device's failure ends the run, naming it).
+/// </summary>
+public sealed class DeviceBoard : UntypedActor
+{
+    private readonly MachineRuntime _runtime;
+
+    public DeviceBoard(MachineRuntime runtime) => _runtime = runtime;
+
+    public static Props Props(MachineRuntime runtime) =>
+        global::Akka.Actor.Props.Create(() => new DeviceBoard(runtime)).WithDispatcher(DeterministicDispatcher.ConfigId);
+
+    protected override void OnReceive(object message)
+    {
+        if (message is AddDevice d) Sender.Tell(Context.ActorOf(d.Props.WithDispatcher(DeterministicDispatcher.ConfigId), d.Name));
+        else Unhandled(message);
+    }
+
+    protected override SupervisorStrategy SupervisorStrategy() => new DeviceFaultStrategy(_runtime);
+
+    /// <summary>Resume the failed device and report the failure to the machine (no log line: the run's outcome says it).</summary>
+    private sealed class DeviceFaultStrategy(MachineRuntime runtime) : OneForOneStrategy(_ => Directive.Resume, loggingEnabled: false)
+    {
+        protected override Directive Handle(IActorRef child, Exception exception)
+        {
+            runtime.Faulted(child, exception);
+            return Directive.Resume;
+        }
+    }
+}
+
+/// <summary>Any → the host actor of <see cref="DeviceHost"/>: create a <see cref="DeviceBoard"/>; the reply is its IActorRef.</summary>
+public sealed record AddBoard(Props Props);
+
+/// <summary>
+/// Where machines built outside a machine actor (tests, the explorer, compare) keep their device
+/// actors: one host actor per ActorSystem, on the deterministic dispatcher, parent of each machine's
+/// <see cref="DeviceBoard"/>. <see cref="Shared"/> is the process's own system, created on first use
+/// (once per process, about 0.1 s) and never per run; a test passes its TestKit's system instead.
+/// </summary>
+public static class DeviceHost
+{
+    private static readonly Lazy<ActorSystem> SharedSystem = new(() => ActorSystem.Create("actorcrash-devices", AkkaSettings.Load()));
+    private static readonly ConditionalWeakTable<ActorSystem, IActorRef> Hosts = [];
+    private static long _boards;
+
+    /// <summary>The process-wide ActorSystem of machines built without one.</summary>
+    public static ActorSystem Shared => SharedSystem.Value;
+
+    /// <summary>A new board for one machine, under <paramref name="system"/>'s host actor.</summary>
+    public static IActorRef NewBoard(ActorSystem system, MachineRuntime runtime) =>
+        Host(system).Ask<IActorRef>(new AddBoard(DeviceBoard.Props(runtime))).GetAwaiter().GetResult();
+
+    /// <summary>A new board for one machine, as a child of the actor whose <paramref name="context"/> this is (a <see cref="MachineActor"/>).</summary>
+    public static IActorRef NewBoard(IActorContext context, MachineRuntime runtime)
+    {
+        EnsureDispatcher(context.System);
+        return context.ActorOf(DeviceBoard.Props(runtime), $"devices-{Interlocked.Increment(ref _boards)}");
+    }
+
+    private static IActorRef Host(ActorSystem system)
+    {
+        lock (Hosts)
+        {
+            if (Hosts.TryGetValue(system, out var host)) return host;
+            EnsureDispatcher(system);
+            host = system.ActorOf(Props.Create<HostActor>().WithDispatcher(DeterministicDispatcher.ConfigId), $"actorcrash-devices-{Interlocked.Increment(ref _boards)}");
+            host.Ask<ActorIdentity>(new Identify(null)).GetAwaiter().GetResult();  // started: from now on a Tell runs on the caller's thread
+            Hosts.Add(system, host);
+            return host;
+        }
+    }
+
+    // A system configured from akka.hocon has it; another (a TestKit's, a cluster node's) gets the same defaults.
+    private static void EnsureDispatcher(ActorSystem system)
+    {
+        lock (Hosts)
+        {
+            if (system.Dispatchers.HasDispatcher(DeterministicDispatcher.ConfigId)) return;
+            var config = AkkaSettings.Load().GetConfig(DeterministicDispatcher.ConfigId);
+            system.Dispatchers.RegisterConfigurator(DeterministicDispatcher.ConfigId,
+                new DeterministicDispatcherConfigurator(config, system.Dispatchers.Prerequisites));
+        }
+    }
+
+    private sealed class HostActor : UntypedActor
+    {
+        protected override void OnReceive(object message)
+        {
+            if (message is AddBoard b) Sender.Tell(Context.ActorOf(b.Props, $"machine-{Interlocked.Increment(ref _boards)}"));
+            else Unhandled(message);
+        }
+    }
+}
