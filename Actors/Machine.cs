@@ -52,7 +52,7 @@ public sealed class Machine : IDisposable
         Spec = spec;
         Timing = spec.Timing;
         Design = Designs.Designs.ByName(spec.Design);
-        Kernel = new KernelState(spec.Machine.CpuCount, spec.Cmdline);
+        Kernel = new KernelState(spec.Machine.CpuCount, spec.Cmdline) { NbconConsoleRegistered = spec.Machine.NbconConsole };
         Runtime = new MachineRuntime { OnFault = OnFault };
         _board = board(Runtime);
         _faultedCpus = new bool[spec.Machine.CpuCount];
@@ -82,6 +82,7 @@ public sealed class Machine : IDisposable
         foreach (var type in spec.Machine.ActorDumpers)
             Kernel.DumpList.Add(ActorDumper.Build(this, type));
         Kernel.Log.SetBootLog(BootLog(spec, Kernel.DumpList));
+        KernelPanic.RegisterPanicNotifiers(Kernel, Design, spec.Notifiers ?? []);
     }
 
     /// <summary>
@@ -194,8 +195,9 @@ public sealed class Machine : IDisposable
             TriggerKind.NmiWatchdog => new DeliverNmi(NmiSource.Watchdog),
             TriggerKind.Wedge => new InjectWedge(string.Join(",", t.Holding)),
             TriggerKind.CorruptCrashKernel => new ScribbleCrashKernel(0x1c0),
-            TriggerKind.Oops or TriggerKind.SysrqReboot or TriggerKind.StrayWrite => new InjectEntry(t.Kind, t.Message),
-            _ => throw new ArgumentOutOfRangeException(nameof(t)),
+            TriggerKind.UnknownNmi => new DeliverNmi(NmiSource.Unknown),
+            TriggerKind.IoCheckNmi => new DeliverNmi(NmiSource.IoCheck),
+            _ => new InjectEntry(t.Kind, t.Message),   // oops, sysrq, lockup reports, WARN, orderly reboot/halt/power-off, stray writes
         };
         var to = t.Kind == TriggerKind.CorruptCrashKernel ? CrashKernel : _cpus[t.Cpu].Address;
         Runtime.Send(Harness, to, message, Runtime.Choose(t.AtNs, t.AtLatestNs));  // at = [min, max]: a fault-timing choice of the run
@@ -214,13 +216,14 @@ public sealed class Machine : IDisposable
         return new RunResult(
             Spec.Name, Design.Name, last.Seed, Runtime.StrategyName, last.Outcome, last.Reason, last.EndTimeNs, last.Steps,
             k.Milestones.ToArray(), k.Console.ToArray(), nvram, cpus, held, Runtime.Decisions.ToArray(),
-            trace ? FormatTrace() : null, storage);
+            trace ? FormatTrace() : null, storage, Spec.Cmdline.NotModelled);
     }
 
     /// <summary>What the end state means: rebooted, vmcore, halted as configured, or hung (and where).</summary>
     private (Outcome, string) Judge(RunEnd end)
     {
         if (_deviceFailure is not null) return (Outcome.Hung, _deviceFailure);
+        if (Kernel.MachineStopped is { } stopped && FirmwareActor.ResetCause is null) return (Outcome.Halted, stopped);
         if (FirmwareActor.ResetCause is { } cause)
             return (Outcome.Rebooted, CrashKernelActor.Booted ? $"{cause} while the crash kernel was running" : cause);
         if (CrashKernelActor.VmcoreSaved)
@@ -281,9 +284,9 @@ public sealed class Machine : IDisposable
     /// <summary>Stops the machine's device actors. A machine not disposed keeps them until its ActorSystem ends.</summary>
     public void Dispose() => _board.Tell(PoisonPill.Instance, ActorRefs.NoSender);
 
-    private static IEnumerable<string> BootLog(ScenarioSpec spec, IEnumerable<KmsgDumper> dumpers)
+    private IEnumerable<string> BootLog(ScenarioSpec spec, IEnumerable<KmsgDumper> dumpers)
     {
-        yield return "Linux version 2.6.38 (gcc version 4.5.2) #1 SMP";
+        yield return Design.Era.Banner;
         yield return $"Command line: {spec.Cmdline.Raw}";
         yield return $"Brought up {spec.Machine.CpuCount} CPUs";
         if (spec.Machine.Kdump.Loaded) yield return "kexec: crash kernel loaded";

@@ -49,4 +49,5 @@ public sealed record RunResult(
     IReadOnlyList<HeldLock> LocksHeld,
     IReadOnlyList<long> Decisions,
     IReadOnlyList<TraceLine>? Trace,
-    IReadOnlyList<StorageReport>? Storage = null);  // per dumper: bytes issued / landed / lost, what the next boot's driver logs
+    IReadOnlyList<StorageReport>? Storage = null,   // per dumper: bytes issued / landed / lost, what the next boot's driver logs
+    IReadOnlyList<string>? NotModelled = null);     // kernel parameters of the cmdline accepted but not modelled (quiet, console=, root=, ...)

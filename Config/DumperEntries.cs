@@ -4,6 +4,7 @@ namespace ActorCrash.Config;
 internal static class DumperEntries
 {
     private const long MtdoopsMaxMtdSize = 8 * 1024 * 1024;  // MTDOOPS_MAX_MTD_SIZE
+    private const long Ramoops2638RecordSize = 4096;          // drivers/char/ramoops.c RECORD_SIZE
     public const string MtdSizeWhy = " (mtdoops takes partitions of at most 8 MiB)";
 
     public static DumperSpec ReadRamoops(FieldReader r, NvramSpec nvram, string design)
@@ -14,7 +15,13 @@ internal static class DumperEntries
         var dumpOops = r.Bool(r["machine.ramoops.dump_oops"]);
         var era = r.Word(r["machine.ramoops.era"], DumperTypes.RamoopsEras);
         if (era == "2.6.38" || (era == "auto" && DumperTypes.Is2011Design(design)))
-            return new DumperSpec(DumperTypes.Ramoops, recordSize, memSize, dumpOops);
+        {
+            // drivers/char/ramoops.c: #define RECORD_SIZE 4096; record_size is no parameter of this driver.
+            if (r.InFile("machine.ramoops.record_size") && recordSize != Ramoops2638RecordSize)
+                throw r.Error("machine.ramoops.record_size", "4096 (2.6.38's ramoops has a fixed RECORD_SIZE of 4096 bytes)",
+                    $"the 2.6.38 ramoops driver has a fixed RECORD_SIZE of 4096 bytes, got record_size = {recordSize}");
+            return new DumperSpec(DumperTypes.Ramoops, Ramoops2638RecordSize, memSize, dumpOops);
+        }
 
         var consoleSize = ZoneSize(r, r["machine.ramoops.console_size"], nvram);
         var pmsgSize = ZoneSize(r, r["machine.ramoops.pmsg_size"], nvram);
@@ -91,8 +98,11 @@ internal static class DumperEntries
         return bad;
     }
 
-    public static DumperSpec ReadEfiPstore(FieldReader r, Field entry, IReadOnlyList<DumperSpec> before)
+    public static DumperSpec ReadEfiPstore(FieldReader r, Field entry, IReadOnlyList<DumperSpec> before, string design)
     {
+        if (DumperTypes.Is2011Design(design))
+            throw r.Error(entry.Key, $"a dumper {design} has",
+                $"efi-pstore first appeared in Linux {KernelParameters.FirstKernel["efi-pstore"]}; {design} does not have it");
         // pstore takes one backend: a second pstore_register() is refused.
         if (before.Any(d => d.Params is PstoreRamParams))
             throw r.Error(entry.Key, "one pstore backend", "ramoops (era pstore) is already the pstore backend: the kernel would ignore efi-pstore");

@@ -20,6 +20,13 @@ public static class DumperTypes
         design is "linux-2.6.38" or "vivek-2011" or "eric-2011";
 }
 
+/// <summary>What a scenario's panic notifier does when panic() calls the chain.</summary>
+public static class PanicNotifierBehaviours
+{
+    public static IReadOnlyList<string> Names { get; } =
+        ["return", "reboot", "hang", "take-lock", "spin-irqs-off", "spin-irqs-on", "slow", "need-irq", "sleep", "need-workqueue"];
+}
+
 /// <summary>What a <c>thirdparty</c> dumper does when kmsg_dump calls it.</summary>
 public static class ThirdPartyBehaviours
 {

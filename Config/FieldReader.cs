@@ -19,6 +19,9 @@ internal sealed class FieldReader(string source, HoconPositions positions, AkkaC
 {
     public Field this[string path] => new(path, merged.GetValue(path));
 
+    /// <summary>Whether the scenario file itself sets <paramref name="key"/> (not only the defaults).</summary>
+    public bool InFile(string key) => positions.Sets(key);
+
     /// <summary>A field of an object entry such as <c>cpus[0]</c>.</summary>
     public Field Child(Field entry, string name) =>
         entry.Value is { } v && v.IsObject()

@@ -75,6 +75,23 @@ public static partial class KernelParameters
     private static readonly Parameter SysctlPanicOnOops = new("kernel.panic_on_oops=0 or kernel.panic_on_oops=1",
         (c, v) => v is "0" or "1" ? c with { OopsPanic = v == "1" } : null);
 
+    // __setup("unknown_nmi_panic", ...): no value. The sysctls kernel.unknown_nmi_panic and
+    // kernel.panic_on_unrecovered_nmi both make unknown_nmi_error() panic.
+    private static readonly Parameter UnknownNmiPanic = new("unknown_nmi_panic", (c, _) => c with { UnknownNmiPanic = true });
+    private static readonly Parameter SysctlUnknownNmiPanic = new("kernel.unknown_nmi_panic=0 or 1",
+        (c, v) => v is "0" or "1" ? c with { UnknownNmiPanic = v == "1" } : null);
+    private static readonly Parameter SysctlPanicOnIoNmi = new("kernel.panic_on_io_nmi=0 or 1",
+        (c, v) => v is "0" or "1" ? c with { PanicOnIoNmi = v == "1" } : null);
+    // __setup("softlockup_panic=", ...) / __setup("hung_task_panic=", ...): simple_strtoul.
+    private static readonly Parameter SoftlockupPanic = new("softlockup_panic=0 or 1",
+        (c, v) => v is "0" or "1" ? c with { SoftlockupPanic = v == "1" } : null);
+    private static readonly Parameter HungTaskPanic = new("hung_task_panic=0 or 1",
+        (c, v) => v is "0" or "1" ? c with { HungTaskPanic = v == "1" } : null);
+    // early_param("panic_on_warn", ...): no value sets it.
+    private static readonly Parameter PanicOnWarn = new("panic_on_warn", (c, _) => c with { PanicOnWarn = true });
+    private static readonly Parameter SysctlPanicOnWarn = new("kernel.panic_on_warn=0 or 1",
+        (c, v) => v is "0" or "1" ? c with { PanicOnWarn = v == "1" } : null);
+
     // ---- what each design knows ----
 
     private static readonly Dictionary<string, Parameter> Cmdline2638 = new()
@@ -84,6 +101,9 @@ public static partial class KernelParameters
         ["oops"] = Oops,
         ["nmi_watchdog"] = NmiWatchdog,
         ["reboot"] = Reboot,
+        ["unknown_nmi_panic"] = UnknownNmiPanic,
+        ["softlockup_panic"] = SoftlockupPanic,
+        ["hung_task_panic"] = HungTaskPanic,
     };
 
     private static readonly Dictionary<string, Parameter> Cmdline312 = new(Cmdline2638)
@@ -96,36 +116,83 @@ public static partial class KernelParameters
     private static readonly Dictionary<string, Parameter> Cmdline410 = new(Cmdline312)
     {
         ["crash_kexec_post_notifiers"] = PostNotifiersEarlyParam,
+        ["panic_on_warn"] = PanicOnWarn,   // 3.19
     };
 
     private static readonly Dictionary<string, Parameter> Cmdline6 = new(Cmdline312)
     {
         ["crash_kexec_post_notifiers"] = PostNotifiersBool,
         ["panic_print"] = PanicPrint,
+        ["panic_on_warn"] = PanicOnWarn,
     };
 
+    private static readonly Parameter ConfigPstoreCompress = new("CONFIG_PSTORE_COMPRESS=y or CONFIG_PSTORE_COMPRESS=n",
+        (c, v) => v is "y" or "n" ? c with { PstoreCompress = v == "y" } : null);
+    private static readonly Parameter ConfigPstoreConsole = new("CONFIG_PSTORE_CONSOLE=y or CONFIG_PSTORE_CONSOLE=n",
+        (c, v) => v is "y" or "n" ? c with { PstoreConsole = v == "y" } : null);
+    private static readonly Parameter ConfigPstorePmsg = new("CONFIG_PSTORE_PMSG=y or CONFIG_PSTORE_PMSG=n",
+        (c, v) => v is "y" or "n" ? c with { PstorePmsg = v == "y" } : null);
+
     private static readonly Dictionary<string, Parameter> Kconfig = new() { ["CONFIG_KMSG_DUMP"] = ConfigKmsgDump };
+
+    // pstore's console (3.6) and compression (3.11) [U versions]; pmsg came in 4.1 [U].
+    private static readonly Dictionary<string, Parameter> Kconfig312 = new(Kconfig)
+    {
+        ["CONFIG_PSTORE_CONSOLE"] = ConfigPstoreConsole,
+        ["CONFIG_PSTORE_COMPRESS"] = ConfigPstoreCompress,
+    };
+
+    private static readonly Dictionary<string, Parameter> Kconfig410 = new(Kconfig312) { ["CONFIG_PSTORE_PMSG"] = ConfigPstorePmsg };
+
+    /// <summary>
+    /// Options, parameters and drivers that came after some design's kernel, with the first kernel
+    /// that had them [U versions]: naming one under an older design is an anachronism, not a typo.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> FirstKernel { get; } = new Dictionary<string, string>
+    {
+        ["CONFIG_PSTORE_CONSOLE"] = "3.6",
+        ["CONFIG_PSTORE_COMPRESS"] = "3.11",
+        ["CONFIG_PSTORE_PMSG"] = "4.1",
+        ["nonmi_ipi"] = "3.5",
+        ["printk.always_kmsg_dump"] = "3.4",
+        ["crash_kexec_post_notifiers"] = "3.16",
+        ["panic_print"] = "5.0",
+        ["kernel.panic_print"] = "5.0",
+        ["panic_on_warn"] = "3.19",
+        ["kernel.panic_on_warn"] = "3.19",
+        ["efi-pstore"] = "3.3",
+        ["pstore-era ramoops"] = "3.5",
+        ["pmsg"] = "4.1",
+    };
 
     private static readonly Dictionary<string, Parameter> Sysctl2638 = new()
     {
         ["kernel.panic"] = PanicNeverBelowZero,
         ["kernel.panic_on_oops"] = SysctlPanicOnOops,
+        ["kernel.unknown_nmi_panic"] = SysctlUnknownNmiPanic,
+        ["kernel.panic_on_unrecovered_nmi"] = SysctlUnknownNmiPanic,
+        ["kernel.panic_on_io_nmi"] = SysctlPanicOnIoNmi,
+        ["kernel.softlockup_panic"] = new("kernel.softlockup_panic=0 or 1", (c, v) => v is "0" or "1" ? c with { SoftlockupPanic = v == "1" } : null),
+        ["kernel.hung_task_panic"] = new("kernel.hung_task_panic=0 or 1", (c, v) => v is "0" or "1" ? c with { HungTaskPanic = v == "1" } : null),
     };
 
     private static readonly Dictionary<string, Parameter> SysctlVivek = new(Sysctl2638) { ["kernel.kdump_msg"] = SysctlKdumpMsg };
 
     private static readonly Dictionary<string, Parameter> Sysctl312 = new(Sysctl2638) { ["kernel.panic"] = PanicAtOnceBelowZero };
 
-    private static readonly Dictionary<string, Parameter> Sysctl6 = new(Sysctl312) { ["kernel.panic_print"] = PanicPrint };
+    private static readonly Dictionary<string, Parameter> Sysctl410 = new(Sysctl312) { ["kernel.panic_on_warn"] = SysctlPanicOnWarn };
+
+    private static readonly Dictionary<string, Parameter> Sysctl6 = new(Sysctl410) { ["kernel.panic_print"] = PanicPrint };
 
     private static readonly Dictionary<string, Known> ByDesign = new()
     {
         ["linux-2.6.38"] = new(Cmdline2638, Kconfig, Sysctl2638),
         ["vivek-2011"] = new(Cmdline2638, Kconfig, SysctlVivek),
         ["eric-2011"] = new(Cmdline2638, Kconfig, Sysctl2638),
-        ["linux-3.12"] = new(Cmdline312, Kconfig, Sysctl312),
-        ["linux-4.10"] = new(Cmdline410, Kconfig, Sysctl312),
-        ["linux-6.x"] = new(Cmdline6, Kconfig, Sysctl6),
+        ["linux-3.12"] = new(Cmdline312, Kconfig312, Sysctl312),
+        ["linux-4.5"] = new(Cmdline410, Kconfig410, Sysctl410),
+        ["linux-4.10"] = new(Cmdline410, Kconfig410, Sysctl410),
+        ["linux-6.x"] = new(Cmdline6, Kconfig410, Sysctl6),
     };
 
     /// <summary>The designs a scenario's <c>design</c> may name, oldest first.</summary>
@@ -148,8 +215,10 @@ public static partial class KernelParameters
         var cmdline = new KernelCmdline(raw, PanicTimeoutSeconds: 0, OopsPanic: false, CrashKernel: null, NmiWatchdog: "1",
             Kconfig: kconfig, Sysctl: sysctl);
         // Like the kernel's parameq(), '-' and '_' in a parameter name are the same.
+        var notModelled = new List<string>();
         cmdline = Apply(cmdline, raw, known.Cmdline, name => name.Replace('-', '_'), design, "kernel parameter",
-            (expected, problem) => fail("cmdline", expected, problem));
+            (expected, problem) => fail("cmdline", expected, problem), notModelled);
+        if (notModelled.Count > 0) cmdline = cmdline with { NotModelled = notModelled };
         cmdline = Apply(cmdline, kconfig, known.Kconfig, name => name, design, "kconfig option",
             (expected, problem) => fail("kconfig", expected, problem));
         // sysctl(8) takes kernel.panic and kernel/panic alike.
@@ -158,20 +227,45 @@ public static partial class KernelParameters
     }
 
     private static KernelCmdline Apply(KernelCmdline cmdline, string text, IReadOnlyDictionary<string, Parameter> parameters,
-        Func<string, string> canonical, string design, string what, Func<string, string, Exception> fail)
+        Func<string, string> canonical, string design, string what, Func<string, string, Exception> fail, List<string>? notModelled = null)
     {
+        notModelled ??= [];
         foreach (var arg in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = arg.IndexOf('=');
             var name = eq < 0 ? arg : arg[..eq];
             if (!parameters.TryGetValue(canonical(name), out var parameter))
+            {
+                if (FirstKernel.TryGetValue(canonical(name), out var first))
+                    throw fail($"a {what} {design} knows: {string.Join(", ", parameters.Keys)}",
+                        $"{design} does not know the {what} \"{name}\": it first appeared in Linux {first}");
+                if (what == "kernel parameter" && UnmodelledParameters.Contains(canonical(name)))
+                {
+                    notModelled.Add(arg);
+                    continue;
+                }
                 throw fail(parameters.Count == 0 ? $"no {what}: {design} knows none" : $"a {what} {design} knows: {string.Join(", ", parameters.Keys)}",
-                    $"{design} does not know the {what} \"{name}\"{Suggestions.DidYouMean(name, parameters.Keys)}");
+                    $"{design} does not know the {what} \"{name}\"{Suggestions.DidYouMean(name, what == "kernel parameter" ? [.. parameters.Keys, .. UnmodelledParameters] : parameters.Keys)}");
+            }
             cmdline = parameter.Apply(cmdline, eq < 0 ? null : arg[(eq + 1)..])
                 ?? throw fail(parameter.Expected, $"expected {parameter.Expected}, got \"{arg}\"");
         }
         return cmdline;
     }
+
+    /// <summary>
+    /// Real kernel parameters that a /proc/cmdline pasted into a scenario carries but the emulator does
+    /// not model: accepted and listed in the result as "not modelled" (the boot loader's, the root
+    /// file system's, the console's and log level's, and a few common driver switches).
+    /// </summary>
+    public static IReadOnlyList<string> UnmodelledParameters { get; } =
+    [
+        "BOOT_IMAGE", "root", "ro", "rw", "quiet", "splash", "console", "loglevel", "ignore_loglevel", "earlyprintk",
+        "init", "initrd", "rootfstype", "rootwait", "resume", "noresume", "nomodeset", "net.ifnames", "biosdevname",
+        "mitigations", "audit", "selinux", "apparmor", "security", "intel_iommu", "iommu", "nosmt", "nokaslr",
+        "transparent_hugepage", "elevator", "systemd.unit", "systemd.show_status", "rd.lvm.lv", "rd.luks.uuid",
+        "lsm", "efi", "acpi", "noapic", "nolapic", "irqpoll", "nr_cpus", "maxcpus", "reset_devices", "vga", "fsck.mode",
+    ];
 
     private static int? Int(string? v) =>
         int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : null;

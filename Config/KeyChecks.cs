@@ -5,7 +5,7 @@ namespace ActorCrash.Config;
 /// era read it: garbage in <c>machine.mtd</c> is an error even when no mtdoops is listed. The
 /// readers then apply the checks between keys (mem_size within nvram.size, ...) to what they read.
 /// Every leaf of <c>actorcrash.scenario</c> in akka.hocon has a rule here (a test keeps it so);
-/// <c>cpus</c>, <c>triggers</c>, <c>machine.faults</c> and <c>properties</c> are always read whole.
+/// <c>cpus</c>, <c>triggers</c>, <c>machine.faults</c>, <c>panic-notifiers</c> and <c>properties</c> are always read whole.
 /// </summary>
 public static class KeyChecks
 {
@@ -76,7 +76,10 @@ public static class KeyChecks
         ["machine.watchdog.enabled"] = Bool,
         ["machine.watchdog.timeout"] = Duration(1),
         ["machine.watchdog.last-ping"] = (r, f) => r.Duration(f, -Caps.MaxDurationNs, 0),
-        ["cpus"] = ReadWhole, ["triggers"] = ReadWhole, ["properties"] = ReadWhole,
+        ["cpus"] = ReadWhole, ["triggers"] = ReadWhole, ["properties"] = ReadWhole, ["panic-notifiers"] = ReadWhole,
+        ["design-options.vivek-2011.shutdown-mutex-loser"] = Word(["halt", "carry-on"]),
+        ["design-options.eric-2011.irqs-off-dump"] = Bool,
+        ["machine.console.nbcon"] = Bool,
         ["timing.ipi-latency"] = Range, ["timing.nmi-latency"] = Range, ["timing.device-latency"] = Range,
         ["timing.console-ns-per-char"] = Duration(), ["timing.step"] = Duration(1), ["timing.stop-this-cpu"] = Duration(),
         ["limits.virtual-time"] = (r, f) => r.Duration(f, 1, Caps.MaxDurationNs, Caps.Why),

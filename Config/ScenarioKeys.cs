@@ -7,7 +7,7 @@ namespace ActorCrash.Config;
 /// <summary>
 /// The shape of a scenario: every key it may set and whether that holds an object, a list or a value.
 /// The keys come from <c>actorcrash.scenario</c> in akka.hocon, plus the fields of <c>cpus</c> and
-/// <c>triggers</c> entries, which akka.hocon only describes in comments. Paths are written with
+/// <c>triggers</c>, <c>machine.faults</c> and <c>panic-notifiers</c> entries, which akka.hocon only describes in comments. Paths are written with
 /// <c>[]</c> for any list element, e.g. <c>triggers[].cpu</c>.
 /// </summary>
 internal sealed partial class ScenarioKeys
@@ -21,10 +21,14 @@ internal sealed partial class ScenarioKeys
         ("triggers[]", HoconKind.Object),
         ("triggers[].at", HoconKind.Value), ("triggers[].cpu", HoconKind.Value), ("triggers[].event", HoconKind.Value),
         ("triggers[].message", HoconKind.Value), ("triggers[].holding", HoconKind.List), ("triggers[].holding[]", HoconKind.Value),
+        ("triggers[].context", HoconKind.Value), ("triggers[].type", HoconKind.Value),
         ("machine.faults[]", HoconKind.Object),
         ("machine.faults[].at", HoconKind.Value), ("machine.faults[].fault", HoconKind.Value),
         ("machine.faults[].offset", HoconKind.Value), ("machine.faults[].bytes", HoconKind.Value),
         ("machine.faults[].device", HoconKind.Value),
+        ("panic-notifiers[]", HoconKind.Object),
+        ("panic-notifiers[].name", HoconKind.Value), ("panic-notifiers[].behaviour", HoconKind.Value),
+        ("panic-notifiers[].lock", HoconKind.Value), ("panic-notifiers[].time", HoconKind.Value),
     ];
 
     private readonly Dictionary<string, HoconKind> _kinds = new(StringComparer.Ordinal);

@@ -14,13 +14,39 @@ internal static class ScenarioReader
         var seed = r.ULong(r["seed"]);
         var machine = ReadMachine(r, design);
         var cmdline = ReadCmdline(r, design, machine);
+        var cpus = CpuEntries.Read(r, machine.CpuCount);
+        CheckZoneLocks(r, cpus, machine);
         return new ScenarioSpec(
             name, description, source, design, seed, machine, cmdline,
-            CpuEntries.Read(r, machine.CpuCount),
+            cpus,
             TriggerEntries.Read(r, machine.CpuCount),
             ReadTiming(r),
             ReadLimits(r),
-            ReadProperties(r));
+            ReadProperties(r),
+            new DesignOptions(
+                r.Word(r["design-options.vivek-2011.shutdown-mutex-loser"], ["halt", "carry-on"]) == "halt",
+                r.Bool(r["design-options.eric-2011.irqs-off-dump"])),
+            NotifierEntries.Read(r));
+    }
+
+    /// <summary>A ramoops zone's buffer_lock exists only if the pstore-era ramoops has that zone.</summary>
+    private static void CheckZoneLocks(FieldReader r, IReadOnlyList<CpuSpec> cpus, MachineSpec machine)
+    {
+        var ramoops = machine.Dumpers.FirstOrDefault(d => d.Params is PstoreRamParams)?.Params as PstoreRamParams;
+        foreach (var cpu in cpus)
+            for (var i = 0; i < cpu.Holding.Count; i++)
+            {
+                var zone = cpu.Holding[i] switch
+                {
+                    KernelLocks.DmesgZoneLock => ramoops is not null,
+                    KernelLocks.ConsoleZoneLock => ramoops is { ConsoleSize: > 0 },
+                    KernelLocks.PmsgZoneLock => ramoops is { PmsgSize: > 0 },
+                    _ => true,
+                };
+                if (!zone)
+                    throw r.Error($"cpus[{cpus.ToList().IndexOf(cpu)}].holding[{i}]", "a zone of the pstore-era ramoops (machine.ramoops.era = pstore)",
+                        $"{cpu.Holding[i]} needs that ramoops zone: register ramoops in the pstore era with a non-zero size for it");
+            }
     }
 
     private static MachineSpec ReadMachine(FieldReader r, string design)
@@ -40,8 +66,12 @@ internal static class ScenarioReader
             r.Bool(r["machine.watchdog.enabled"]),
             r.Duration(r["machine.watchdog.timeout"], min: 1),
             r.Duration(r["machine.watchdog.last-ping"], min: -Caps.MaxDurationNs, max: 0));
+        var nbcon = r.Bool(r["machine.console.nbcon"]);
+        if (nbcon && design != "linux-6.x")
+            throw r.Error("machine.console.nbcon", "false under " + design,
+                $"nbcon consoles came with Linux 6.12 (printk_legacy_allow_panic_sync); {design} has only legacy consoles");
         return new MachineSpec(cpuCount, kdump, nvram, ReadDumpers(r, nvram, design), watchdog,
-            DumperEntries.ReadFaults(r, nvram)) { ActorDumpers = ReadActorDumpers(r) };
+            DumperEntries.ReadFaults(r, nvram), nbcon) { ActorDumpers = ReadActorDumpers(r) };
     }
 
     /// <summary>machine.actor-dumpers: each an assembly-qualified name of a loadable, concrete Akka actor type, at most once.</summary>
@@ -88,7 +118,7 @@ internal static class ScenarioReader
             {
                 DumperTypes.Ramoops => DumperEntries.ReadRamoops(r, nvram, design),
                 DumperTypes.Mtdoops => DumperEntries.ReadMtdoops(r, design),
-                DumperTypes.EfiPstore => DumperEntries.ReadEfiPstore(r, f, dumpers),
+                DumperTypes.EfiPstore => DumperEntries.ReadEfiPstore(r, f, dumpers, design),
                 DumperTypes.NvramConsole => DumperEntries.ReadNvramConsole(r, nvram),
                 _ => DumperEntries.ReadThirdParty(r),
             });

@@ -18,7 +18,17 @@ public sealed record ScenarioSpec(
     IReadOnlyList<TriggerSpec> Triggers, // ordered by time, then by order in the file
     TimingSpec Timing,
     LimitsSpec Limits,
-    IReadOnlyList<string> Properties);  // what must hold on every run (see PropertyNames), checked by `explore`
+    IReadOnlyList<string> Properties,   // what must hold on every run (see PropertyNames), checked by `explore`
+    DesignOptions? Options = null,      // design-options: how to read the 2011 proposals (null: the defaults)
+    IReadOnlyList<NotifierSpec>? Notifiers = null); // panic-notifiers: callbacks on panic_notifier_list, in order
+
+/// <summary>A panic notifier a scenario registers: its name and what its callback does (the thirdparty script).</summary>
+public sealed record NotifierSpec(string Name, ThirdPartyParams Script);
+
+/// <summary>design-options: where a 2011 proposal leaves a choice, which reading the run takes.</summary>
+public sealed record DesignOptions(
+    bool VivekLoserHalts = true,   // vivek-2011.shutdown-mutex-loser = halt | carry-on
+    bool EricIrqsOffDump = false); // eric-2011.irqs-off-dump: local_irq_disable() around kmsg_dump(PANIC)
 
 /// <summary>The emulated machine's hardware.</summary>
 public sealed record MachineSpec(
@@ -27,7 +37,8 @@ public sealed record MachineSpec(
     NvramSpec Nvram,
     IReadOnlyList<DumperSpec> Dumpers,
     WatchdogSpec Watchdog,
-    IReadOnlyList<FaultSpec>? Faults = null)  // device faults at virtual times (machine.faults)
+    IReadOnlyList<FaultSpec>? Faults = null,  // device faults at virtual times (machine.faults)
+    bool NbconConsole = false)                // machine.console.nbcon: an nbcon console is registered besides the legacy ones
 {
     /// <summary>machine.actor-dumpers: kmsg dumpers whose device side is an Akka actor of these assembly-qualified type names.</summary>
     public IReadOnlyList<string> ActorDumpers { get; init; } = [];
@@ -132,7 +143,16 @@ public sealed record KernelCmdline(
     string Kconfig = "",        // the scenario's kconfig, as written
     bool KmsgDumpCompiledIn = true, // kconfig CONFIG_KMSG_DUMP=n: kmsg_dump() compiled out, no dumper can register
     string Sysctl = "",         // the scenario's sysctl, as written
-    bool KdumpMsg = true);      // sysctl kernel.kdump_msg=0: vivek-2011's /proc switch, panic skips kdump_msg()
+    bool KdumpMsg = true,       // sysctl kernel.kdump_msg=0: vivek-2011's /proc switch, panic skips kdump_msg()
+    bool PstoreCompress = false, // kconfig CONFIG_PSTORE_COMPRESS=y: dmesg records deflated, ramoops header "-C" (3.12 and later)
+    bool PstoreConsole = true,  // kconfig CONFIG_PSTORE_CONSOLE=n: no pstore console (3.12 and later)
+    bool PstorePmsg = true,     // kconfig CONFIG_PSTORE_PMSG=n: no /dev/pmsg0 (4.10 and later)
+    IReadOnlyList<string>? NotModelled = null, // real kernel parameters accepted but not modelled (quiet, console=, root=, ...)
+    bool UnknownNmiPanic = false, // unknown_nmi_panic, kernel.unknown_nmi_panic, kernel.panic_on_unrecovered_nmi
+    bool PanicOnIoNmi = false,  // kernel.panic_on_io_nmi
+    bool SoftlockupPanic = false, // softlockup_panic=1, kernel.softlockup_panic
+    bool HungTaskPanic = false, // hung_task_panic=1, kernel.hung_task_panic
+    bool PanicOnWarn = false);  // panic_on_warn, kernel.panic_on_warn (3.19 and later)
 
 /// <summary>What a CPU is doing when the scenario starts.</summary>
 public sealed record CpuSpec(
@@ -176,6 +196,17 @@ public enum TriggerKind
     Oops,               // die(msg) on Cpu in an ordinary task: oops_end(), kmsg_dump(OOPS), panic() if oops=panic
     SysrqReboot,        // sysrq-b on Cpu: emergency_restart()
     StrayWrite,         // code running on Cpu stores through a corrupted pointer into the crash-kernel region
+    OopsInIrq,          // die(msg) in hard interrupt context: kexec_should_crash() through in_interrupt(), then "Fatal exception in interrupt"
+    OopsInNmi,          // die(msg) in an NMI handler: the same, with NMIs blocked
+    UnknownNmi,         // a platform NMI with no known reason: unknown_nmi_error(); panics with unknown_nmi_panic
+    IoCheckNmi,         // an IO-check NMI: io_check_error(); panics with kernel.panic_on_io_nmi
+    SysrqCrash,         // sysrq-c on Cpu: panic("sysrq triggered crash") (≥5.0), a forced NULL-dereference oops before
+    SoftLockup,         // the soft-lockup detector reports Cpu (watchdog_timer_fn); panics with softlockup_panic
+    HungTask,           // khungtaskd on Cpu reports a task blocked in D state; panics with hung_task_panic
+    Warn,               // WARN() on Cpu: __warn(); panics with panic_on_warn
+    Reboot,             // orderly reboot (reboot(2), `reboot -f`) on Cpu: kernel_restart(), kmsg_dump(RESTART / SHUTDOWN)
+    Halt,               // orderly halt: kernel_halt(), kmsg_dump(HALT / SHUTDOWN)
+    Poweroff,           // orderly power-off: kernel_power_off(), kmsg_dump(POWEROFF / SHUTDOWN)
 }
 
 /// <summary>Latencies and costs of the emulated hardware and kernel (defaults in akka.hocon).</summary>

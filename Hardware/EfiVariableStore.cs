@@ -22,6 +22,9 @@ public sealed class EfiVariableStore(long capacity, int maxVariableSize) : IFaul
     public StoreRefusal Refusing { get; set; }
     public int Slowdown { get; set; } = 1;
 
+    /// <summary>What QueryVariableInfo() reports as free variable space.</summary>
+    public long Free => Refusing == StoreRefusal.Full ? 0 : Capacity - _used;
+
     /// <summary>Bytes SetVariable() was given but did not store.</summary>
     public long BytesRejected { get; private set; }
 

@@ -9,9 +9,13 @@ public enum InterruptVector
     CallFunction = 0xfc,
 }
 
-/// <summary>Where an NMI came from: the IPI fabric (NMI_VECTOR) or the CPU's own perf-counter watchdog.</summary>
+/// <summary>Where an NMI came from: the IPI fabric (NMI_VECTOR), the CPU's own perf-counter watchdog, or the platform (NMI pin).</summary>
 public enum NmiSource
 {
     Ipi,
     Watchdog,
+    /// <summary>A platform NMI with no reason bits the kernel knows (unknown_nmi_error).</summary>
+    Unknown,
+    /// <summary>The chipset's IO check (NMI_REASON_IOCHK: io_check_error).</summary>
+    IoCheck,
 }

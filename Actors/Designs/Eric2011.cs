@@ -11,6 +11,7 @@ public sealed class Eric2011 : PanicDesign
 {
     public override string Name => "eric-2011";
     public override string Models => "Eric W. Biederman's position, LKML 8 Feb 2011 (on 2.6.38-rc4); \"kexec: remove KMSG_DUMP_KEXEC\" (2011), x86";
+    public override KernelEra Era => KernelEra.V2638;
 
     public override string Summary =>
         "the thread's answer: no dump inside crash_kexec or emergency_restart; the only dump is the one visible in panic()";
@@ -18,8 +19,9 @@ public sealed class Eric2011 : PanicDesign
     public override string Description =>
         "2.6.38's panic() with the hidden hooks gone: crash_kexec has no KMSG_DUMP_KEXEC (as later merged), emergency_restart has " +
         "no KMSG_DUMP_EMERG (never merged: the hook is still there today, filtered), and the one kmsg_dump(PANIC) stays where it is " +
-        "visible in panic(), before smp_send_stop, called with interrupts off — his minimum for a dumper is to survive " +
-        "\"local_irq_disable(); kmsg_dump(); local_irq_enable();\" (saved and restored here, so an NMI-context panic stays as it was). " +
+        "visible in panic(), before smp_send_stop, with interrupts as the caller had them. His minimum for a dumper is to survive " +
+        "\"local_irq_disable(); kmsg_dump(); local_irq_enable();\" — a bar for dumpers, not a change to panic(); " +
+        "design-options.eric-2011.irqs-off-dump = on wraps the dump that way (saved and restored, so an NMI-context panic stays as it was). " +
         "CPU stop, panic_timeout (< 0 never reboots) and the NMI handlers are 2.6.38's. Not modelled: his \"why not dumpers as printk " +
         "consoles?\" (not adopted; pstore's console came later).";
 
@@ -30,7 +32,7 @@ public sealed class Eric2011 : PanicDesign
         "printk(KERN_EMERG \"Kernel panic - not syncing: %s\")",
         "dump_stack()",
         "crash_kexec(NULL)                      mutex_trylock(kexec_mutex); no dump; machine_crash_shutdown (NMI shootdown, 1000 ms); machine_kexec",
-        "local_irq_save(); kmsg_dump(KMSG_DUMP_PANIC); local_irq_restore()   the one visible hook",
+        "kmsg_dump(KMSG_DUMP_PANIC)             the one visible hook [irqs-off-dump: inside local_irq_save/restore]",
         "smp_send_stop()                        REBOOT_VECTOR IPI, wait up to 1 s, no NMI fallback",
         "atomic_notifier_call_chain(&panic_notifier_list)",
         "bust_spinlocks(0)",
@@ -45,16 +47,18 @@ public sealed class Eric2011 : PanicDesign
         cpu.Fate = CpuFate.Panicking;
 
         Printk.BustSpinlocks(cpu, true);
-        yield return Op.Call(Printk.Vprintk(cpu, $"Kernel panic - not syncing: {message}"));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"Kernel panic - not syncing: {message}"));
         yield return Op.Call(Printk.DumpStack(cpu, cpu.Apic.InNmi ? "nmi" : "trap"));
 
         // kexec on panic first, and nothing but kexec in it.
         yield return Op.Call(CrashKexec(cpu));
 
-        // The dump hook, explicit and visible; a dumper must at least survive interrupts off.
-        var flags = cpu.LocalIrqSave();
+        // The dump hook, explicit and visible. "local_irq_disable(); kmsg_dump(); local_irq_enable();" is
+        // the bar he set for dumpers, not a change to panic(): the wrapper is a design option, off by default.
+        var irqsOff = cpu.Machine.Spec.Options?.EricIrqsOffDump ?? false;
+        var flags = irqsOff ? cpu.LocalIrqSave() : default;
         yield return Op.Call(KmsgDump(cpu, KmsgDumpReason.Panic));
-        cpu.LocalIrqRestore(flags);
+        if (irqsOff) cpu.LocalIrqRestore(flags);
 
         yield return Op.Call(X86.NativeStopOtherCpus(cpu));
         yield return Op.Call(KernelPanic.AtomicNotifierCallChain(cpu));

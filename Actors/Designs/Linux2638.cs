@@ -10,6 +10,7 @@ public sealed class Linux2638 : PanicDesign
 {
     public override string Name => "linux-2.6.38";
     public override string Models => "Linux 2.6.38 (kernel/panic.c 2.6.36–3.0), x86";
+    public override KernelEra Era => KernelEra.V2638;
 
     public override string Summary =>
         "the seed: kmsg_dump(KEXEC) inside crash_kexec, kmsg_dump(PANIC) before an IPI-only smp_send_stop, kmsg_dump(EMERG) in emergency_restart";
@@ -18,7 +19,8 @@ public sealed class Linux2638 : PanicDesign
         "kmsg_dump(KEXEC) inside crash_kexec before the NMI shootdown; kmsg_dump(PANIC) before smp_send_stop; " +
         "REBOOT_VECTOR stop with a 1 s wait and no NMI fallback; no panic_lock; kmsg_dump(EMERG) in emergency_restart; " +
         "interrupts stay as the caller had them; panic=N with N < 0 never reboots. " +
-        "[U] the KEXEC hook's exact place: taken as right after the image check, before crash_setup_regs (§1.2 step 5a).";
+        "The KEXEC hook's place is verified: inside the mutex_trylock block, right after the image check, before crash_setup_regs (§1.2 step 5a). " +
+        "ramoops (drivers/char/ramoops.c) takes no lock: concurrent dumps race on its slot counter; no ioapic_zap_locks.";
 
     public override IReadOnlyList<string> Steps { get; } =
     [
@@ -43,7 +45,7 @@ public sealed class Linux2638 : PanicDesign
 
         // preempt_disable(): 2.6.38 does not disable interrupts here.
         Printk.BustSpinlocks(cpu, true);   // console_verbose(); bust_spinlocks(1)
-        yield return Op.Call(Printk.Vprintk(cpu, $"Kernel panic - not syncing: {message}"));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"Kernel panic - not syncing: {message}"));
         yield return Op.Call(Printk.DumpStack(cpu, cpu.Apic.InNmi ? "nmi" : "trap"));
 
         // If we have crashed and we have a crash kernel loaded let it handle everything else.

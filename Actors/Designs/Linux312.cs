@@ -10,6 +10,7 @@ public sealed class Linux312 : PanicDesign
 {
     public override string Name => "linux-3.12";
     public override string Models => "Linux 3.12 (kernel/panic.c 3.12–3.15; smp_send_stop of 7d007d21e539, v3.5), x86";
+    public override KernelEra Era => KernelEra.V312;
 
     public override string Summary =>
         "panic_lock + panic_smp_self_stop; smp_send_stop IPI then NMI; notifiers, then kmsg_dump after the stop; panic=-1 reboots at once";
@@ -20,7 +21,9 @@ public sealed class Linux312 : PanicDesign
         "smp_send_stop: REBOOT_VECTOR, 1 s on num_online_cpus(), then \"Shutting down cpus with NMI\" to all but self, 10 ms " +
         "(nonmi_ipi skips the NMI; reboot=force skips it all); panic notifiers before kmsg_dump (6723734cdff1), kmsg_dump after " +
         "smp_send_stop (62be73eafaa0); kmsg_dump passes only PANIC and OOPS unless printk.always_kmsg_dump, and sets up each " +
-        "dumper's iterator under logbuf_lock; panic_timeout != 0 reboots, < 0 at once. The structure is verified against a 3.12-era " +
+        "dumper's iterator under logbuf_lock (the iterator lives in the dumper: a concurrent kmsg_dump resets it); " +
+        "machine_crash_shutdown zaps ioapic_lock first; pstore: __getnstimeofday record time, the pstore console under buf_lock, and " +
+        "a failed buf_lock trylock dumps without the lock (\"may corrupt error record\"); panic_timeout != 0 reboots, < 0 at once. The structure is verified against a 3.12-era " +
         "panic.c and the 3.5 smp.c; [U] the versions of panic_lock (≈3.5) and of the panic=-1 change (between 3.0 and 3.12).";
 
     public override IReadOnlyList<string> Steps { get; } =
@@ -55,7 +58,7 @@ public sealed class Linux312 : PanicDesign
             yield return Op.Call(KernelPanic.PanicSmpSelfStop(cpu));
 
         Printk.BustSpinlocks(cpu, true);
-        yield return Op.Call(Printk.Vprintk(cpu, $"Kernel panic - not syncing: {message}"));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"Kernel panic - not syncing: {message}"));
         // Avoid nested stack-dumping if a panic occurs during oops processing
         if (!k.TaintDie && k.OopsInProgress <= 1)
             yield return Op.Call(Printk.DumpStack(cpu, cpu.Apic.InNmi ? "nmi" : "trap"));

@@ -11,6 +11,7 @@ public sealed class Linux410 : PanicDesign
 {
     public override string Name => "linux-4.10";
     public override string Models => "Linux 4.10 (panic_cpu/nmi_panic of v4.5-rc1 58c5661f2144, 7bbee5ca3896; crash_smp_send_stop 0ee59413c967), x86";
+    public override KernelEra Era => KernelEra.V410;
 
     public override string Summary =>
         "panic_cpu cmpxchg, nmi_panic and nmi_panic_self_stop; crash_kexec_post_notifiers with crash_smp_send_stop; kmsg_dump under logbuf_lock";
@@ -24,8 +25,13 @@ public sealed class Linux410 : PanicDesign
         "crash_kexec takes panic_cpu and resets it; kexec_should_crash is 0 with post_notifiers. printk_nmi_flush_on_panic " +
         "re-initialises a held logbuf_lock only in NMI context with one CPU online (the in_nmi() test is in the 4.7 patch; the domain " +
         "reference omits it). Picked: console_flush_on_panic after bust_spinlocks(0) [from memory, 4.5]; ioapic_zap_locks in " +
-        "machine_crash_shutdown [U version]; arch_kexec_protect_crashkres (≈4.6, [U]) makes stray writes to the loaded crash kernel " +
-        "fault. Not modelled: the per-CPU NMI printk buffers (printk in NMI context writes the log directly).";
+        "machine_crash_shutdown (already in 3.12 [V]); arch_kexec_protect_crashkres (≈4.6, [U]) makes stray writes to the loaded crash kernel " +
+        "fault. printk in NMI context (a hard-lockup panic) goes to per-CPU NMI buffers (no logbuf_lock, no console) that " +
+        "printk_nmi_flush_on_panic copies into the log — but not while another CPU is online and logbuf_lock is held. " +
+        "console_flush_on_panic calls console_unlock() whatever the trylock said (it up()s a console_sem a stopped CPU holds). " +
+        "pstore: record time from __getnstimeofday (a seqcount a stopped timekeeper wedges), unpadded \"====%lu.%lu-D\" header, " +
+        "the pstore console under buf_lock, a failed buf_lock trylock gives the dump up; mtdoops schedules work_write after its " +
+        "panic write (the workqueue pool lock); the kmsg_dump iterator lives in the dumper, shared by concurrent dumps.";
 
     public override IReadOnlyList<string> Steps { get; } =
     [
@@ -37,13 +43,14 @@ public sealed class Linux410 : PanicDesign
         "if (!crash_kexec_post_notifiers) { printk_nmi_flush_on_panic(); __crash_kexec(NULL); smp_send_stop(); }   IPI 1 s, then NMI 10 ms",
         "else crash_smp_send_stop()             NMI shootdown only: registers saved, CPUs halted but still online",
         "atomic_notifier_call_chain(&panic_notifier_list)",
-        "printk_nmi_flush_on_panic()            in NMI with one CPU online: re-initialise a held logbuf_lock",
+        "printk_nmi_flush_on_panic()            copy the per-CPU NMI buffers into the log; in NMI with one CPU online re-initialise a held logbuf_lock",
         "kmsg_dump(KMSG_DUMP_PANIC)             logbuf_lock per dumper",
         "if (crash_kexec_post_notifiers) __crash_kexec(NULL)",
         "bust_spinlocks(0)",
         "debug_locks_off(); console_flush_on_panic()",
         "if (panic_timeout > 0): \"Rebooting in %d seconds..\", 100 ms steps",
         "if (panic_timeout != 0) emergency_restart()   kmsg_dump(EMERG) skipped unless printk.always_kmsg_dump",
+        "pr_emerg(\"---[ end Kernel panic - not syncing: %s\")",
         "local_irq_enable(); for (;;) mdelay(100)",
     ];
 
@@ -60,7 +67,7 @@ public sealed class Linux410 : PanicDesign
             yield return Op.Call(KernelPanic.PanicSmpSelfStop(cpu));
 
         Printk.BustSpinlocks(cpu, true);
-        yield return Op.Call(Printk.Vprintk(cpu, $"Kernel panic - not syncing: {message}"));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"Kernel panic - not syncing: {message}"));
         if (!k.TaintDie && k.OopsInProgress <= 1)
             yield return Op.Call(Printk.DumpStack(cpu, cpu.Apic.InNmi ? "nmi" : "trap"));
 
@@ -68,7 +75,7 @@ public sealed class Linux410 : PanicDesign
         // option to the kernel. Bypass the panic_cpu check and call __crash_kexec directly.
         if (!postNotifiers)
         {
-            Printk.PrintkNmiFlushOnPanic(cpu);
+            yield return Op.Call(Printk.PrintkNmiFlushOnPanic(cpu));
             yield return Op.Call(CrashKexecBypassingPanicCpu(cpu));
             yield return Op.Call(X86v3.NativeStopOtherCpus(cpu));
         }
@@ -77,7 +84,7 @@ public sealed class Linux410 : PanicDesign
 
         yield return Op.Call(KernelPanic.AtomicNotifierCallChain(cpu));
         // Call flush even twice. It tries harder with a single online CPU
-        Printk.PrintkNmiFlushOnPanic(cpu);
+        yield return Op.Call(Printk.PrintkNmiFlushOnPanic(cpu));
         yield return Op.Call(KmsgDump(cpu, KmsgDumpReason.Panic));
         if (postNotifiers)
             yield return Op.Call(CrashKexecBypassingPanicCpu(cpu));
@@ -88,6 +95,7 @@ public sealed class Linux410 : PanicDesign
             yield return Op.Call(KernelPanic.PanicTimeoutCountdown(cpu));
         if (k.PanicTimeout != 0)
             yield return Op.Call(EmergencyRestart(cpu));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"---[ end Kernel panic - not syncing: {message}"));
         yield return Op.Call(KernelPanic.PanicFinalLoop(cpu));
     }
 
@@ -98,7 +106,7 @@ public sealed class Linux410 : PanicDesign
     public override IEnumerable<Op> CrashKexec(CpuActor cpu) => Kexec.PanicCpuCrashKexec(cpu, printkNmiFlushOnPanic: true);
 
     /// <summary>kexec_should_crash(): "If crash_kexec_post_notifiers is enabled, don't run crash_kexec() here yet".</summary>
-    public override bool KexecShouldCrash(CpuActor cpu) => !cpu.Machine.Kernel.Cmdline.CrashKexecPostNotifiers && base.KexecShouldCrash(cpu);
+    public override bool KexecShouldCrash(CpuActor cpu, bool inInterrupt) => !cpu.Machine.Kernel.Cmdline.CrashKexecPostNotifiers && base.KexecShouldCrash(cpu, inInterrupt);
 
     protected override IEnumerable<Op> HardlockupPanic(CpuActor cpu, string message) => NmiPanic(cpu, message);
 

@@ -18,6 +18,15 @@ public abstract class PanicDesign
     /// <summary>The kernel version or commit the design stands for.</summary>
     public abstract string Models { get; }
 
+    /// <summary>The kernel version whose mechanisms the shared code (printk, pstore, dumpers, x86) follows under this design.</summary>
+    public abstract KernelEra Era { get; }
+
+    /// <summary>
+    /// The era the pstore core and its backends follow: the design's, or — for a 2011 design given the
+    /// pstore-era drivers with machine.ramoops.era = pstore, which 2.6.38 did not have — today's.
+    /// </summary>
+    public KernelEra PstoreEra => Era.HasPstore ? Era : KernelEra.V612;
+
     /// <summary>One line for `actorcrash designs`.</summary>
     public abstract string Summary { get; }
 
@@ -39,10 +48,11 @@ public abstract class PanicDesign
     public abstract IEnumerable<Op> CrashKexec(CpuActor cpu);
 
     /// <summary>
-    /// kexec_should_crash(current) for the oopsing task, an ordinary process in process context:
-    /// "in_interrupt() || !p->pid || is_global_init(p) || panic_on_oops" comes down to panic_on_oops.
+    /// kexec_should_crash(current): "in_interrupt() || !p->pid || is_global_init(p) || panic_on_oops".
+    /// The oopsing task is an ordinary process, so it comes down to the interrupt context and
+    /// panic_on_oops (which sysrq-c forces before 5.0).
     /// </summary>
-    public virtual bool KexecShouldCrash(CpuActor cpu) => cpu.Machine.Kernel.Cmdline.OopsPanic;
+    public virtual bool KexecShouldCrash(CpuActor cpu, bool inInterrupt) => inInterrupt || cpu.Machine.Kernel.PanicOnOops;
 
     /// <summary>printk() without logbuf_lock: the lockless ringbuffer (5.10+).</summary>
     public virtual bool LocklessPrintk => false;
@@ -84,15 +94,27 @@ public abstract class PanicDesign
         if (cpu.Fate is CpuFate.StoppedByIpi or CpuFate.StoppedByNmi or CpuFate.SelfStopped or CpuFate.InCrashKernel) return [];
         return kind switch
         {
-            TriggerKind.Oops => Oops(cpu, text),
+            TriggerKind.Oops => Traps.Die(cpu, text, this, OopsContext.Task),
+            TriggerKind.OopsInIrq => Traps.Die(cpu, text, this, OopsContext.Irq),
+            TriggerKind.OopsInNmi => Traps.Die(cpu, text, this, OopsContext.Nmi),
             TriggerKind.SysrqReboot => SysrqReboot(cpu),
+            TriggerKind.SysrqCrash => EntryPoints.SysrqHandleCrash(cpu, this),
             TriggerKind.StrayWrite => Traps.StrayWrite(cpu, ProtectsCrashKernel),
+            TriggerKind.SoftLockup => EntryPoints.WatchdogTimerFn(cpu, this),
+            TriggerKind.HungTask => EntryPoints.CheckHungTask(cpu, this),
+            TriggerKind.Warn => EntryPoints.Warn(cpu, this, text),
+            TriggerKind.Reboot => EntryPoints.KernelRestart(cpu, this),
+            TriggerKind.Halt => EntryPoints.KernelHalt(cpu, this, powerOff: false),
+            TriggerKind.Poweroff => EntryPoints.KernelHalt(cpu, this, powerOff: true),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an entry point"),
         };
     }
 
-    /// <summary>die(): an oops in an ordinary task; see <see cref="Traps.Die"/>.</summary>
-    public IEnumerable<Op> Oops(CpuActor cpu, string message) => Traps.Die(cpu, message, this);
+    /// <summary>
+    /// A panic from NMI context (the hard-lockup detector, an unknown or IO-check NMI with its *_panic
+    /// knob): panic() until 4.4, nmi_panic() from 4.5.
+    /// </summary>
+    public IEnumerable<Op> PanicFromNmi(CpuActor cpu, string message) => HardlockupPanic(cpu, message);
 
     /// <summary>sysrq-b: __handle_sysrq() → sysrq_handle_reboot(): lockdep_off(); local_irq_enable(); emergency_restart().</summary>
     public IEnumerable<Op> SysrqReboot(CpuActor cpu) => SysrqHandleReboot(cpu);
@@ -129,7 +151,12 @@ public abstract class PanicDesign
             return X86.StopThisCpu(cpu, CpuFate.StoppedByNmi);  // "We are registered on stopping cpu too, avoid spurious NMI"
         if (k.CrashNmiCallbackRegistered)
             return cpu.Id == k.CrashingCpu ? [] : X86.CrashNmiCallback(cpu);
-        return source == NmiSource.Watchdog ? WatchdogOverflowCallback(cpu) : UnknownNmi(cpu);
+        return source switch
+        {
+            NmiSource.Watchdog => WatchdogOverflowCallback(cpu),
+            NmiSource.IoCheck => EntryPoints.IoCheckError(cpu, this),
+            _ => EntryPoints.UnknownNmiError(cpu, this),
+        };
     }
 
     /// <summary>watchdog_overflow_callback(): a hard lockup panics only with nmi_watchdog=panic (hardlockup_panic).</summary>
@@ -138,6 +165,13 @@ public abstract class PanicDesign
         var mode = cpu.Machine.Kernel.Cmdline.NmiWatchdog;
         if (mode == "0") yield break;  // the detector is off
         var message = $"Watchdog detected hard LOCKUP on cpu {cpu.Id}";
+        if (Era.HardLockupWording)
+        {
+            // 4.x: pr_emerg("Watchdog detected hard LOCKUP on cpu %d"); ... nmi_panic(regs, "Hard LOCKUP")
+            yield return Op.Call(Printk.PrEmerg(cpu, $"NMI watchdog: {message}"));
+            if (mode == "panic") yield return Op.Call(HardlockupPanic(cpu, "Hard LOCKUP"));
+            yield break;
+        }
         if (mode == "panic")
         {
             yield return Op.Call(HardlockupPanic(cpu, message));
@@ -145,19 +179,13 @@ public abstract class PanicDesign
         }
         yield return Op.Call(Printk.Vprintk(cpu, $"WARNING: {message}"));
     }
-
-    private static IEnumerable<Op> UnknownNmi(CpuActor cpu)
-    {
-        yield return Op.Call(Printk.Vprintk(cpu, $"Uhhuh. NMI received for unknown reason 00 on CPU {cpu.Id}."));
-        yield return Op.Call(Printk.Vprintk(cpu, "Dazed and confused, but trying to continue"));
-    }
 }
 
 /// <summary>Every design the emulator offers, by name, oldest first.</summary>
 public static class Designs
 {
     public static IReadOnlyList<PanicDesign> All { get; } =
-        [new Linux2638(), new Vivek2011(), new Eric2011(), new Linux312(), new Linux410(), new Linux6x()];
+        [new Linux2638(), new Vivek2011(), new Eric2011(), new Linux312(), new Linux45(), new Linux410(), new Linux6x()];
 
     public static PanicDesign ByName(string name) =>
         All.FirstOrDefault(d => d.Name == name)

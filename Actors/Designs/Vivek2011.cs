@@ -12,6 +12,7 @@ public sealed class Vivek2011 : PanicDesign
 {
     public override string Name => "vivek-2011";
     public override string Models => "Vivek Goyal's proposal, LKML 8 Feb 2011 (on 2.6.38-rc4), x86";
+    public override KernelEra Era => KernelEra.V2638;
 
     public override string Summary =>
         "the thread's proposal: under a shutdown mutex, NMI-stop the other CPUs once for both the dump and kdump, dump, then kexec";
@@ -22,7 +23,9 @@ public sealed class Vivek2011 : PanicDesign
         "every other CPU halted; crash_kexec_execute does the rest of machine_crash_shutdown and machine_kexec when an image is loaded. " +
         "Without kdump: panic notifiers, then reboot after panic_timeout or spin with interrupts on. Picked where the sketch is open: " +
         "kdump_msg() is kmsg_dump(KMSG_DUMP_KEXEC) with a crash image and KMSG_DUMP_PANIC without; notifiers run after the block " +
-        "(his \"panic_notifier_list here too?\" left open); a CPU that loses the trylock carries on with notifiers and the countdown; " +
+        "(his \"panic_notifier_list here too?\" left open); a CPU that loses the trylock halts, interrupts off (\"We don't want other cpus " +
+        "to complete panic() and jump to BIOS\"; design-options.vivek-2011.shutdown-mutex-loser = carry-on takes the other reading: " +
+        "on to the notifiers and the countdown); " +
         "emergency_restart keeps 2.6.38's kmsg_dump(EMERG) (he pointed at the hook but did not move it); the oops path's " +
         "crash_kexec runs the same block when an image is loaded. Opt-outs: kconfig CONFIG_KMSG_DUMP=n, machine.dumpers = [], " +
         "sysctl kernel.kdump_msg=0 (the /proc tunable, read once at panic entry).";
@@ -53,7 +56,7 @@ public sealed class Vivek2011 : PanicDesign
         cpu.Fate = CpuFate.Panicking;
 
         Printk.BustSpinlocks(cpu, true);
-        yield return Op.Call(Printk.Vprintk(cpu, $"Kernel panic - not syncing: {message}"));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"Kernel panic - not syncing: {message}"));
         yield return Op.Call(Printk.DumpStack(cpu, cpu.Apic.InNmi ? "nmi" : "trap"));
 
         // Stop the other CPUs once, reliably, for both the dump and kdump.
@@ -80,12 +83,27 @@ public sealed class Vivek2011 : PanicDesign
         if (!k.ShutdownMutex.TryAcquire(cpu.Id))
         {
             k.Milestone(cpu, "shutdown_mutex busy: another CPU is shutting down");
+            // "We don't want other cpus to complete panic() and jump to BIOS": the loser halts.
+            if (cpu.Machine.Spec.Options?.VivekLoserHalts ?? true)
+                yield return Op.Call(ShutdownMutexLoserHalt(cpu));
             yield break;
         }
         yield return Op.Delay(cpu.Machine.Timing.StepNs);  // crash_kexec_prepare(): crash_setup_regs(); crash_save_vmcoreinfo()
         yield return Op.Call(MachineShutdownPrepare(cpu));
         if (kdumpMsg) yield return Op.Call(KdumpMsg(cpu));
         yield return Op.Call(CrashKexecExecute(cpu));
+    }
+
+    /// <summary>
+    /// The CPU that lost some_shutdown_mutex: interrupts off and HLT for good, still online. The
+    /// winner's NMI shootdown wakes it into crash_nmi_callback, which saves its registers.
+    /// </summary>
+    private static IEnumerable<Op> ShutdownMutexLoserHalt(CpuActor cpu)
+    {
+        cpu.Machine.Kernel.Milestone(cpu, "shutdown_mutex lost: halting");
+        cpu.LocalIrqDisable();
+        cpu.Fate = CpuFate.SelfStopped;
+        yield return Op.HaltForever("shutdown_mutex lost: for (;;) halt()");
     }
 
     /// <summary>machine_shutdown_prepare(): "the first part [...] where all other cpus are shot down", with NMIs as kdump did.</summary>

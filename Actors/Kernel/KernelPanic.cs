@@ -6,15 +6,39 @@ namespace ActorCrash.Actors.Kernel;
 /// The pieces of kernel/panic.c every era's panic() shares: the notifier chain, the panic_timeout
 /// countdown, the final loop, panic_smp_self_stop(), and (6.x) sys_info() for panic_print.
 /// </summary>
+/// <summary>A callback on panic_notifier_list: its name and the code panic() runs when it calls the chain.</summary>
+public sealed record PanicNotifier(string Name, Func<CpuActor, IEnumerable<Op>> Call);
+
 public static class KernelPanic
 {
     public const long PanicTimerStepNs = 100 * VirtualTime.Millisecond;  // PANIC_TIMER_STEP
 
-    /// <summary>atomic_notifier_call_chain(&amp;panic_notifier_list, 0, buf).</summary>
+    /// <summary>atomic_notifier_call_chain(&amp;panic_notifier_list, 0, buf): every registered callback in order, under rcu_read_lock().</summary>
     public static IEnumerable<Op> AtomicNotifierCallChain(CpuActor cpu)
     {
         foreach (var notifier in cpu.Machine.Kernel.PanicNotifierList)
-            yield return Op.Call(notifier(cpu));
+        {
+            cpu.Machine.Kernel.Milestone(cpu, $"panic notifier {notifier.Name}");
+            yield return Op.Call(notifier.Call(cpu));
+        }
+    }
+
+    /// <summary>
+    /// The notifiers this kernel registers itself (the x86 dump_kernel_offset notifier, 3.15 with KASLR)
+    /// and then the scenario's, in registration order.
+    /// </summary>
+    public static void RegisterPanicNotifiers(KernelState k, Designs.PanicDesign design, IEnumerable<Config.NotifierSpec> scenario)
+    {
+        k.PanicNotifierList.Clear();
+        if (design.Era.KernelOffsetNotifier) k.PanicNotifierList.Add(new PanicNotifier("dump_kernel_offset", DumpKernelOffset));
+        foreach (var n in scenario)
+            k.PanicNotifierList.Add(new PanicNotifier(n.Name, cpu => Dumpers.Scripted.Run(cpu, n.Script, $"panic notifier {n.Name}", rebootNeverReturns: true)));
+    }
+
+    /// <summary>arch/x86/kernel/setup.c dump_kernel_offset(): "Kernel Offset: 0x… from 0x… (relocation range: …)".</summary>
+    private static IEnumerable<Op> DumpKernelOffset(CpuActor cpu)
+    {
+        yield return Op.Call(Printk.PrEmerg(cpu, "Kernel Offset: 0x1e000000 from 0xffffffff81000000 (relocation range: 0xffffffff80000000-0xffffffffbfffffff)"));
     }
 
     /// <summary>
@@ -26,7 +50,7 @@ public static class KernelPanic
     public static IEnumerable<Op> PanicTimeoutCountdown(CpuActor cpu)
     {
         var k = cpu.Machine.Kernel;
-        yield return Op.Call(Printk.Vprintk(cpu, $"Rebooting in {k.PanicTimeout} seconds.."));
+        yield return Op.Call(Printk.PrEmerg(cpu, $"Rebooting in {k.PanicTimeout} seconds.."));
         for (long i = 0; i < k.PanicTimeout * 1000L * VirtualTime.Millisecond; i += PanicTimerStepNs)
             yield return Op.Delay(PanicTimerStepNs);
     }

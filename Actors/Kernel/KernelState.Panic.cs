@@ -27,6 +27,12 @@ public sealed partial class KernelState
     /// <summary>printk_legacy_allow_panic_sync() (6.x): the panic CPU may now print to legacy consoles itself.</summary>
     public bool LegacyAllowPanicSync { get; set; }
 
+    /// <summary>An nbcon console is registered (machine.console.nbcon): legacy consoles wait during a panic until printk_legacy_allow_panic_sync().</summary>
+    public bool NbconConsoleRegistered { get; set; }
+
+    /// <summary>nmi_print_seq (4.7–5.x): each CPU's buffer for printk in NMI context.</summary>
+    public List<(string Text, int Level)>[] NmiPrintSeq { get; private set; } = [];
+
     /// <summary>atomic_cmpxchg(&amp;panic_cpu, PANIC_CPU_INVALID, cpu): returns the old value.</summary>
     public int PanicCpuCmpxchg(int cpu)
     {
@@ -75,6 +81,7 @@ public sealed partial class KernelState
     private void InitPanicPath(int cpuCount)
     {
         CpusStopMask = new CpuMask("cpus_stop_mask", cpuCount);
+        NmiPrintSeq = [.. Enumerable.Range(0, cpuCount).Select(_ => new List<(string, int)>())];
         BacktraceMask = new CpuMask("backtrace_mask", cpuCount);
     }
 
@@ -83,6 +90,7 @@ public sealed partial class KernelState
         PanicCpu = PanicCpuInvalid;
         TaintDie = false;
         LegacyAllowPanicSync = false;
+        foreach (var seq in NmiPrintSeq) seq.Clear();
         StoppingCpu = -1;
         StopNmiHandlerRegistered = false;
         CpusStopMask.Reset();

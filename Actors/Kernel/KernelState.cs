@@ -32,23 +32,28 @@ public sealed partial class KernelState
         CrashNotesSaved = new bool[cpuCount];
         DumpList = new KmsgDumperList(cmdline.KmsgDumpCompiledIn);
         InitPanicPath(cpuCount);
-        Locks = [LogbufLock, ConsoleSem, XtimeLock, RamoopsMutex, KexecMutex, IoapicLock, PstoreBufLock, EfiRuntimeLock, NvconPortLock, PanicLock, ShutdownMutex];
+        _locks = [LogbufLock, ConsoleSem, XtimeLock, KexecMutex, IoapicLock, PstoreBufLock, EfiRuntimeLock, NvconPortLock, WorkqueuePoolLock, EfivarsLock, PanicLock, ShutdownMutex];
     }
 
     public int CpuCount { get; }
     public KernelCmdline Cmdline { get; }
 
-    // ---- locks (kernel/printk.c, kernel/time/timekeeping.c, kernel/kexec.c, drivers/char/ramoops.c, arch/x86/kernel/apic/io_apic.c)
+    // ---- locks (kernel/printk.c, kernel/time/timekeeping.c, kernel/kexec.c, arch/x86/kernel/apic/io_apic.c)
     public KernelLock LogbufLock { get; } = new("logbuf_lock", LockKind.Spinlock);
     public KernelLock ConsoleSem { get; } = new("console_sem", LockKind.Semaphore);
     public KernelLock XtimeLock { get; } = new("xtime_lock", LockKind.Seqlock);
-    public KernelLock RamoopsMutex { get; } = new("ramoops_mutex", LockKind.Mutex);
     public KernelLock KexecMutex { get; } = new("kexec_mutex", LockKind.Mutex);
     public KernelLock IoapicLock { get; } = new("ioapic_lock", LockKind.Spinlock);
     public KernelLock PstoreBufLock { get; } = new("pstore_buf_lock", LockKind.Spinlock);  // psinfo->buf_lock (fs/pstore/platform.c)
     public KernelLock EfiRuntimeLock { get; } = new("efi_runtime_lock", LockKind.Semaphore);  // drivers/firmware/efi/runtime-wrappers.c
     public KernelLock NvconPortLock { get; } = new("nvcon_port_lock", LockKind.Spinlock);  // the NVRAM console's port->lock
-    public IReadOnlyList<KernelLock> Locks { get; }
+    public KernelLock WorkqueuePoolLock { get; } = new("workqueue_pool_lock", LockKind.Spinlock);  // pool->lock of system_wq on this CPU (kernel/workqueue.c)
+    public KernelLock EfivarsLock { get; } = new("efivars_lock", LockKind.Semaphore);  // drivers/firmware/efi/vars.c (6.x: down_trylock in atomic context)
+    private readonly List<KernelLock> _locks;
+    public IReadOnlyList<KernelLock> Locks => _locks;
+
+    /// <summary>A lock a driver owns (a pstore zone's buffer_lock): reported and reset with the kernel's own.</summary>
+    public void AddLock(KernelLock l) => _locks.Add(l);
 
     public KernelLock Lock(string name) =>
         Locks.FirstOrDefault(l => l.Name == name) ?? throw new ArgumentException($"no kernel lock named {name}");
@@ -79,10 +84,22 @@ public sealed partial class KernelState
 
     // ---- hooks: dump_list and panic_notifier_list
     public KmsgDumperList DumpList { get; }
-    public List<Func<CpuActor, IEnumerable<Op>>> PanicNotifierList { get; } = [];
+    public List<PanicNotifier> PanicNotifierList { get; } = [];
 
     // ---- what happened
     public List<Milestone> Milestones { get; } = [];
+
+    /// <summary>An orderly machine_halt() or machine_power_off() completed (null: no): the run's verdict is halted.</summary>
+    public string? MachineStopped { get; set; }
+
+    /// <summary>panic_on_oops: oops=panic or kernel.panic_on_oops, or forced by sysrq-c before 5.0.</summary>
+    public bool PanicOnOops => Cmdline.OopsPanic || PanicOnOopsForced;
+
+    /// <summary>sysrq_handle_crash() before 5.0: "panic_on_oops = 1; /* force panic */".</summary>
+    public bool PanicOnOopsForced { get; set; }
+
+    /// <summary>panic_on_warn as panic() finds it (6.x clears it on entry so a WARN inside the panic path does not re-panic).</summary>
+    public bool PanicOnWarnCleared { get; set; }
 
     /// <summary>panic_timeout, from panic=N.</summary>
     public int PanicTimeout => Cmdline.PanicTimeoutSeconds;
@@ -104,8 +121,15 @@ public sealed partial class KernelState
         CrashIpiAcks.Reset();
         Array.Clear(CrashNotesSaved);
         ResetPanicPath();
-        foreach (var d in DumpList) d.Reset();
+        foreach (var d in DumpList)
+        {
+            d.SharedIterReset = false;
+            d.Reset();
+        }
         Milestones.Clear();
+        MachineStopped = null;
+        PanicOnOopsForced = false;
+        PanicOnWarnCleared = false;
     }
 
     /// <summary>set_cpu_online(cpu, online): pollers of num_online_cpus() re-check.</summary>

@@ -41,13 +41,14 @@ public static class Kexec
     /// no crash image is loaded. panic() itself calls __crash_kexec(), bypassing the check.
     /// </summary>
     /// <param name="printkNmiFlushOnPanic">4.7–4.10: printk_nmi_flush_on_panic() first.</param>
-    public static IEnumerable<Op> PanicCpuCrashKexec(CpuActor cpu, bool printkNmiFlushOnPanic)
+    /// <param name="crashSmpSendStop">4.10+: machine_crash_shutdown() with crash_smp_send_stop().</param>
+    public static IEnumerable<Op> PanicCpuCrashKexec(CpuActor cpu, bool printkNmiFlushOnPanic, bool crashSmpSendStop = true)
     {
         var k = cpu.Machine.Kernel;
         if (k.PanicCpuCmpxchg(cpu.Id) != KernelState.PanicCpuInvalid) yield break;
         // This is the 1st CPU which comes here, so go ahead.
-        if (printkNmiFlushOnPanic) Printk.PrintkNmiFlushOnPanic(cpu);
-        yield return Op.Call(CrashKexec(cpu, kmsgDumpKexec: false, crashSmpSendStop: true));
+        if (printkNmiFlushOnPanic) yield return Op.Call(Printk.PrintkNmiFlushOnPanic(cpu));
+        yield return Op.Call(CrashKexec(cpu, kmsgDumpKexec: false, crashSmpSendStop: crashSmpSendStop));
         k.PanicReset();
     }
 }

@@ -80,6 +80,7 @@ public static class KmsgIter
             var flags = cpu.LocalIrqSave();
             yield return Op.SpinLock(k.LogbufLock);
             var end = k.Log.Length;
+            if (cpu.Machine.Design.Era.SharedDumperIterator) dumper.SharedIterReset = true;   // dumper->cur_seq = clear_seq: under any dump still reading it
             cpu.Unlock(k.LogbufLock);
             cpu.LocalIrqRestore(flags);
             yield return Op.Call(dumper.Dump(cpu, reason, end));
@@ -112,5 +113,5 @@ public static class KmsgLockless
 
     /// <summary>dumper->max_reason, or for a dumper that gives none (KMSG_DUMP_UNDEF): OOPS, or MAX with always_kmsg_dump.</summary>
     private static int MaxReason(KmsgDumper dumper, bool alwaysKmsgDump) =>
-        dumper is IPstoreBackend pstore ? pstore.MaxReason : alwaysKmsgDump ? KmsgDumpMax : KmsgDumpOops;
+        dumper is IPstoreBackend pstore ? Pstore.MaxReasonOf(pstore, alwaysKmsgDump) : alwaysKmsgDump ? KmsgDumpMax : KmsgDumpOops;
 }

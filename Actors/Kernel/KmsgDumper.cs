@@ -21,6 +21,14 @@ public abstract class KmsgDumper(string name)
 {
     public string Name { get; } = name;
 
+    /// <summary>
+    /// The iterator inside struct kmsg_dumper (cur_seq/next_seq, ≈3.5–5.12): kmsg_dump() sets it up
+    /// for every call, so a second CPU's kmsg_dump() re-initialises it under a dump still reading it —
+    /// that dump's next kmsg_dump_get_buffer() starts again from the youngest record. From 5.13 each
+    /// dump has its own struct kmsg_dump_iter and this stays false.
+    /// </summary>
+    public bool SharedIterReset { get; set; }
+
     /// <summary>dumper->dump(dumper, reason, s1, l1, s2, l2): <paramref name="logEnd"/> is the snapshot of log_end.</summary>
     public abstract IEnumerable<Op> Dump(CpuActor cpu, KmsgDumpReason reason, int logEnd);
 

@@ -12,6 +12,7 @@ public sealed class LogBuffer
 {
     private readonly StringBuilder _text = new(4096);
     private readonly List<int> _lineEnds = [];
+    private readonly List<byte> _levels = [];   // each line's console log level, for the syslog "<N>" prefix
     private int _bootLines;
 
     /// <summary>Index of the first line the console has not printed yet.</summary>
@@ -25,7 +26,8 @@ public sealed class LogBuffer
     {
         _text.Clear();
         _lineEnds.Clear();
-        foreach (var line in lines) Append(0, line);
+        _levels.Clear();
+        foreach (var line in lines) Append(0, line, LogLevel.Info);
         _bootLines = _lineEnds.Count;
         ConsoleNext = _bootLines;
     }
@@ -34,13 +36,30 @@ public sealed class LogBuffer
     {
         if (_bootLines < _lineEnds.Count) _text.Length = _bootLines == 0 ? 0 : _lineEnds[_bootLines - 1];
         _lineEnds.RemoveRange(_bootLines, _lineEnds.Count - _bootLines);
+        _levels.RemoveRange(_bootLines, _levels.Count - _bootLines);
         ConsoleNext = _bootLines;
     }
 
-    public void Append(long timeNs, string line)
+    public void Append(long timeNs, string line, int level = LogLevel.Default)
     {
         _text.Append(VirtualTime.PrintkStamp(timeNs)).Append(' ').Append(line).Append('\n');
         _lineEnds.Add(_text.Length);
+        _levels.Add((byte)level);
+    }
+
+    /// <summary>
+    /// The whole lines logged before <paramref name="end"/>, each behind its syslog prefix "&lt;N&gt;"
+    /// — what kmsg_dump_get_buffer(dumper, syslog = true, …) gives pstore (3.5 on).
+    /// </summary>
+    public string Syslog(int end)
+    {
+        var sb = new StringBuilder(end + _lineEnds.Count * 3);
+        for (var i = 0; i < _lineEnds.Count && _lineEnds[i] <= end; i++)
+        {
+            var start = i == 0 ? 0 : _lineEnds[i - 1];
+            sb.Append('<').Append(_levels[i]).Append('>').Append(_text, start, _lineEnds[i] - start);
+        }
+        return sb.ToString();
     }
 
     public string Line(int index)
@@ -55,4 +74,13 @@ public sealed class LogBuffer
         var start = Math.Max(0, end - maxBytes);
         return _text.ToString(start, end - start);
     }
+}
+
+/// <summary>Console log levels (include/linux/kern_levels.h).</summary>
+public static class LogLevel
+{
+    public const int Emerg = 0, Alert = 1, Crit = 2, Err = 3, Warning = 4, Notice = 5, Info = 6, Debug = 7;
+
+    /// <summary>printk() without a level: default_message_loglevel (CONFIG_MESSAGE_LOGLEVEL_DEFAULT = 4).</summary>
+    public const int Default = Warning;
 }

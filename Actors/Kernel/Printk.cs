@@ -11,12 +11,20 @@ namespace ActorCrash.Actors.Kernel;
 /// </summary>
 public static class Printk
 {
-    public static IEnumerable<Op> Vprintk(CpuActor cpu, string text)
+    /// <summary>pr_emerg(): printk(KERN_EMERG …), the panic line, the countdown, the end marker.</summary>
+    public static IEnumerable<Op> PrEmerg(CpuActor cpu, string text) => Vprintk(cpu, text, LogLevel.Emerg);
+
+    public static IEnumerable<Op> Vprintk(CpuActor cpu, string text, int level = LogLevel.Default)
     {
         var k = cpu.Machine.Kernel;
         if (cpu.Machine.Design.LocklessPrintk)
         {
-            yield return Op.Call(VprintkEmit(cpu, text));
+            yield return Op.Call(VprintkEmit(cpu, text, level));
+            yield break;
+        }
+        if (cpu.Apic.InNmi && cpu.Machine.Design.Era.PrintkNmiBuffers)
+        {
+            yield return Op.Call(VprintkNmi(cpu, text, level));
             yield break;
         }
         var flags = cpu.LocalIrqSave();
@@ -33,7 +41,7 @@ public static class Printk
         }
         yield return Op.SpinLock(k.LogbufLock);
         yield return Op.Delay(cpu.Machine.Timing.StepNs);  // emit_log_char() for the line
-        k.Log.Append(cpu.Runtime.Now, text);
+        k.Log.Append(cpu.Runtime.Now, text, level);
 
         // acquire_console_semaphore_for_printk(): an offline CPU may not print (no CON_ANYTIME console).
         var mayPrint = k.ConsoleSem.TryAcquire(cpu.Id);
@@ -54,7 +62,7 @@ public static class Printk
     /// after printk_legacy_allow_panic_sync(), that is after the other CPUs are stopped (≈6.12);
     /// until then its records wait for console_flush_on_panic().
     /// </summary>
-    public static IEnumerable<Op> VprintkEmit(CpuActor cpu, string text)
+    public static IEnumerable<Op> VprintkEmit(CpuActor cpu, string text, int level = LogLevel.Default)
     {
         var k = cpu.Machine.Kernel;
         var panicking = k.PanicCpu != KernelState.PanicCpuInvalid;
@@ -62,39 +70,103 @@ public static class Printk
         if (panicking && k.PanicCpu != cpu.Id && !k.BacktraceMask[cpu.Id]) yield break;
         var flags = cpu.LocalIrqSave();
         yield return Op.Delay(cpu.Machine.Timing.StepNs);  // prb_reserve(); vsnprintf; prb_final_commit()
-        k.Log.Append(cpu.Runtime.Now, text);
-        var mayPrint = (!panicking || k.LegacyAllowPanicSync) && k.Online[cpu.Id] && k.ConsoleSem.TryAcquire(cpu.Id);
+        k.Log.Append(cpu.Runtime.Now, text, level);
+        var mayPrint = !IsPrintkLegacyDeferred(cpu, panicking) && k.Online[cpu.Id] && k.ConsoleSem.TryAcquire(cpu.Id);
         if (mayPrint) yield return Op.Call(ReleaseConsoleSem(cpu));
         cpu.LocalIrqRestore(flags);
     }
 
     /// <summary>
-    /// console_flush_on_panic() (4.x and later): console_trylock() with the result ignored, then print
-    /// everything pending "even when dangerous"; <paramref name="replayAll"/> rewinds the consoles to
-    /// the first record first (CONSOLE_REPLAY_ALL, panic_print's 0x20).
+    /// Whether the legacy consoles (the 8250 serial console, the pstore console) wait instead of
+    /// printing from this printk (kernel/printk/internal.h, is_printk_legacy_deferred() and the panic
+    /// rules of printk_get_console_flush_type()): in NMI context always (the irq_work that would print
+    /// never runs in a panic, so console_flush_on_panic() prints them); during a panic only while an
+    /// nbcon console is registered and printk_legacy_allow_panic_sync() has not run yet. With legacy
+    /// consoles only, the panic line and the stack reach the console at once, before __crash_kexec
+    /// (corrected; seen on a real 6.1 kernel in QEMU).
+    /// </summary>
+    private static bool IsPrintkLegacyDeferred(CpuActor cpu, bool panicking)
+    {
+        var k = cpu.Machine.Kernel;
+        if (cpu.Apic.InNmi) return true;
+        return panicking && k.NbconConsoleRegistered && !k.LegacyAllowPanicSync;
+    }
+
+    /// <summary>
+    /// printk_legacy_allow_panic_sync() (6.x): from here on the panic CPU prints to legacy consoles
+    /// itself even with an nbcon console registered, and flushes what waited: console_trylock(),
+    /// console_unlock(). Deliberately after the CPU stop (Petr Mladek).
+    /// </summary>
+    public static IEnumerable<Op> PrintkLegacyAllowPanicSync(CpuActor cpu)
+    {
+        var k = cpu.Machine.Kernel;
+        k.LegacyAllowPanicSync = true;
+        if (cpu.Apic.InNmi || !k.ConsoleSem.TryAcquire(cpu.Id)) yield break;
+        yield return Op.Call(ReleaseConsoleSem(cpu));
+    }
+
+    /// <summary>
+    /// vprintk_nmi() (CONFIG_PRINTK_NMI, ≈4.7 to ≈5.15): printk in NMI context goes into this CPU's
+    /// nmi_print_seq buffer — no logbuf_lock, no console — until printk_nmi_flush_on_panic() (or the
+    /// irq_work, which never runs in a panic) copies it into the log.
+    /// </summary>
+    private static IEnumerable<Op> VprintkNmi(CpuActor cpu, string text, int level)
+    {
+        yield return Op.Delay(cpu.Machine.Timing.StepNs);  // vsnprintf into nmi_print_seq
+        cpu.Machine.Kernel.NmiPrintSeq[cpu.Id].Add((text, level));
+    }
+
+    /// <summary>
+    /// console_flush_on_panic() (4.x and later): console_trylock(), then print everything pending
+    /// "even when dangerous"; <paramref name="replayAll"/> rewinds the consoles to the first record
+    /// first (CONSOLE_REPLAY_ALL, panic_print's 0x20). 4.x then calls console_unlock() whatever the
+    /// trylock said: it prints and up()s console_sem even if a stopped CPU holds it, so console_sem is
+    /// free afterwards. 6.x ignores the lock altogether: it prints and releases only what it took.
     /// </summary>
     public static IEnumerable<Op> ConsoleFlushOnPanic(CpuActor cpu, bool replayAll = false)
     {
         var k = cpu.Machine.Kernel;
         if (k.ConsoleSem.Holder == cpu.Id) yield break;  // the panic interrupted this CPU's own printing
-        // Its owner may be a stopped CPU: print anyway, and release console_sem only if we got it.
         var owned = k.ConsoleSem.TryAcquire(cpu.Id);
+        if (!owned && cpu.Machine.Design.Era.ConsoleFlushUnlocksAnyway)
+        {
+            // console_unlock() on a semaphore another CPU holds: its up() frees console_sem for good.
+            k.ConsoleSem.Release(k.ConsoleSem.Holder, cpu.Machine.WakeWaiters);
+            k.ConsoleSem.TryAcquire(cpu.Id);
+            owned = true;
+        }
         if (replayAll) k.Log.ConsoleNext = 0;
         yield return Op.Call(ReleaseConsoleSem(cpu, owned));
     }
 
     /// <summary>
     /// printk_nmi_flush_on_panic() (4.7–4.10, Petr Mladek): "Make sure that we could access the main
-    /// ring buffer. Do not risk a double release when more CPUs are up." Only in NMI context, and only
-    /// with one CPU online, it re-initialises a logbuf_lock that a stopped CPU holds.
+    /// ring buffer. Do not risk a double release when more CPUs are up." In NMI context with
+    /// logbuf_lock held: with more than one CPU online it gives up (nothing is copied); with one it
+    /// re-initialises the lock. Then every CPU's NMI buffer is copied into the log (printk_deferred:
+    /// under logbuf_lock, not printed; console_flush_on_panic() prints it later).
     /// </summary>
-    public static void PrintkNmiFlushOnPanic(CpuActor cpu)
+    public static IEnumerable<Op> PrintkNmiFlushOnPanic(CpuActor cpu)
     {
         var k = cpu.Machine.Kernel;
-        if (!cpu.Apic.InNmi || !k.LogbufLock.IsHeld || k.OnlineCount > 1) return;
-        var holder = k.LogbufLock.Holder;
-        k.LogbufLock.Release(holder, cpu.Machine.WakeWaiters);  // debug_locks_off(); raw_spin_lock_init(&logbuf_lock)
-        k.Milestone(cpu, $"printk_nmi_flush_on_panic: logbuf_lock re-initialised (held by cpu{holder})");
+        if (cpu.Apic.InNmi && k.LogbufLock.IsHeld)
+        {
+            if (k.OnlineCount > 1) yield break;
+            var holder = k.LogbufLock.Holder;
+            k.LogbufLock.Release(holder, cpu.Machine.WakeWaiters);  // debug_locks_off(); raw_spin_lock_init(&logbuf_lock)
+            k.Milestone(cpu, $"printk_nmi_flush_on_panic: logbuf_lock re-initialised (held by cpu{holder})");
+        }
+        if (!cpu.Machine.Design.Era.PrintkNmiBuffers) yield break;
+        foreach (var seq in k.NmiPrintSeq)   // printk_nmi_flush(): for_each_possible_cpu
+        {
+            if (seq.Count == 0) continue;
+            var flags = cpu.LocalIrqSave();
+            yield return Op.SpinLock(k.LogbufLock);
+            foreach (var (line, level) in seq) k.Log.Append(cpu.Runtime.Now, line, level);
+            seq.Clear();
+            cpu.Unlock(k.LogbufLock);
+            cpu.LocalIrqRestore(flags);
+        }
     }
 
     /// <summary>release_console_sem(): print everything pending, then up(&amp;console_sem) if <paramref name="owned"/>.</summary>
@@ -150,35 +222,54 @@ public static class Printk
         else k.OopsInProgress--;
     }
 
-    /// <summary>dump_stack() on x86: the registers line and a short call trace.</summary>
+    /// <summary>
+    /// dump_stack() on x86, in the era's words: the header ("Pid: 1, comm: init …" in 2.6.x, "CPU: 0
+    /// PID: 1 Comm: init …" later), "Hardware name:" from 3.x, and a short call trace — with frame
+    /// addresses until ≈4.9, inside "&lt;TASK&gt;" brackets from ≈5.16.
+    /// </summary>
     public static IEnumerable<Op> DumpStack(CpuActor cpu, string caller)
     {
+        var era = cpu.Machine.Design.Era;
         var pid = cpu.Id == 0 ? 1 : 0;
-        var comm = cpu.Id == 0 ? "init" : "swapper";
-        yield return Op.Call(Vprintk(cpu, $"Pid: {pid}, comm: {comm} Not tainted 2.6.38 #1"));
-        yield return Op.Call(Vprintk(cpu, "Call Trace:"));
-        foreach (var frame in CallTrace(caller)) yield return Op.Call(Vprintk(cpu, frame));
+        var comm = cpu.Id == 0 ? "init" : era.Major == 2 ? "swapper" : $"swapper/{cpu.Id}";
+        yield return Op.Call(Vprintk(cpu, era.StackHeader(cpu.Id, pid, comm, cpu.Machine.Kernel.KexecCrashImageLoaded)));
+        foreach (var line in TraceLines(era, caller)) yield return Op.Call(Vprintk(cpu, line));
     }
 
-    private static IEnumerable<string> CallTrace(string caller) => caller switch
+    /// <summary>The lines after the header: Hardware name, Call Trace and its frames in the era's format.</summary>
+    public static IEnumerable<string> TraceLines(KernelEra era, string caller)
     {
-        "nmi" =>
-        [
-            " [<ffffffff814c9a0d>] panic+0x91/0x1a1",
-            " [<ffffffff810a4c2e>] watchdog_overflow_callback+0xde/0xe0",
-            " [<ffffffff810d61a3>] __perf_event_overflow+0x93/0x210",
-            " [<ffffffff814ce3a8>] do_nmi+0xd8/0x2c0",
-            " [<ffffffff814cdb50>] nmi+0x20/0x30",
-        ],
-        _ =>
-        [
-            " [<ffffffff814c9a0d>] panic+0x91/0x1a1",
-            " [<ffffffff814cdb74>] oops_end+0xe4/0x100",
-            " [<ffffffff8100f2fb>] die+0x5b/0x90",
-            " [<ffffffff814cd442>] do_trap+0xc2/0x170",
-            " [<ffffffff8100cd25>] do_invalid_op+0x95/0xb0",
-        ],
-    };
+        if (era.HardwareNameLine) yield return "Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014";
+        yield return "Call Trace:";
+        if (era.TaskBrackets) yield return " <TASK>";
+        foreach (var (address, frame) in CallTrace(era, caller))
+            yield return era.TraceAddresses ? $" [<{address}>] {frame}" : $" {frame}";
+        if (era.TaskBrackets) yield return " </TASK>";
+    }
+
+    private static IEnumerable<(string Address, string Frame)> CallTrace(KernelEra era, string caller)
+    {
+        if (era.Major >= 3) yield return ("ffffffff8171c6a3", era.TaskBrackets ? "dump_stack_lvl+0x44/0x5c" : "dump_stack+0x45/0x56");
+        yield return ("ffffffff814c9a0d", era.TaskBrackets ? "panic+0x118/0x2f4" : "panic+0x91/0x1a1");
+        var frames = caller switch
+        {
+            "nmi" => new[]
+            {
+                ("ffffffff810a4c2e", "watchdog_overflow_callback+0xde/0xe0"),
+                ("ffffffff810d61a3", "__perf_event_overflow+0x93/0x210"),
+                ("ffffffff814ce3a8", era.Major >= 4 ? "perf_event_nmi_handler+0x2d/0x50" : "do_nmi+0xd8/0x2c0"),
+                ("ffffffff814cdb50", era.Major >= 4 ? "nmi_handle+0x63/0x110" : "nmi+0x20/0x30"),
+            },
+            _ => new[]
+            {
+                ("ffffffff814cdb74", "oops_end+0xe4/0x100"),
+                ("ffffffff8100f2fb", "die+0x5b/0x90"),
+                ("ffffffff814cd442", "do_trap+0xc2/0x170"),
+                ("ffffffff8100cd25", "do_invalid_op+0x95/0xb0"),
+            },
+        };
+        foreach (var f in frames) yield return f;
+    }
 
     /// <summary>do_gettimeofday()'s seconds since the epoch at virtual time 0: Eric's mail of 8 Feb 2011, 19:58:19 UTC.</summary>
     public const long EpochAtStart = 1297195099;

@@ -5,12 +5,15 @@ using ActorCrash.Actors.Runtime;
 namespace ActorCrash.Actors.Kernel;
 
 /// <summary>
-/// The ramoops driver of the 2.6.38/3.0 era (drivers/char/ramoops.c): records of record_size in
-/// persistent RAM, written round-robin. dump() takes ramoops_mutex (a sleeping lock, in panic
-/// context), memsets the record, writes "====" and do_gettimeofday() (a read of the xtime_lock
-/// seqlock), then memcpys the newest tail of the log. Reasons other than OOPS, PANIC and KEXEC are
-/// ignored (so EMERG is not dumped). The copy of 2.6.38 itself had no mutex and no reason filter;
-/// the emulator follows the driver text the domain reference verified (§1.2 step 6a).
+/// The ramoops driver of 2.6.38/3.0 (drivers/char/ramoops.c, mainline): fixed RECORD_SIZE records
+/// of 4096 bytes in persistent RAM, max_count = mem_size / 4096 (the rounddown_pow_of_two() of
+/// mem_size is computed and discarded), written round-robin. ramoops_do_dump() takes no lock at all:
+/// it reads cxt->count, memsets that record, writes "====" and do_gettimeofday() (a read of the
+/// xtime_lock seqlock), memcpys the newest tail of the log, and only then advances cxt->count. Two
+/// dumps at once (an OOPS on one CPU, a PANIC on another) can therefore pick the same slot and
+/// overlay each other. Reasons other than OOPS, PANIC and KEXEC are ignored (so EMERG is not
+/// dumped); OOPS only with dump_oops. Domain reference §1.2 steps 6a–6b (corrected: the
+/// ramoops_mutex of earlier versions of this model came from an out-of-tree patch).
 /// </summary>
 public sealed class Ramoops : KmsgDumper
 {
@@ -25,13 +28,16 @@ public sealed class Ramoops : KmsgDumper
 
     private sealed record Intended(KmsgDumpReason Reason, long AtNs, byte[] Bytes);
 
-    public Ramoops(ActorId nvram, Hardware.Nvram device, long memSize, long recordSize, bool dumpOops, int chunk) : base("ramoops")
+    /// <summary>RECORD_SIZE: 2.6.38's records are 4096 bytes whatever record_size says.</summary>
+    public const int FixedRecordSize = 4096;
+
+    public Ramoops(ActorId nvram, Hardware.Nvram device, long memSize, bool dumpOops, int chunk) : base("ramoops")
     {
         _port = new NvramPort(nvram, device, chunk);
         _device = device;
-        // 2.6.38 rounds both sizes down to powers of two.
-        _recordSize = (int)RoundDownPow2(recordSize);
-        _maxCount = (int)(RoundDownPow2(memSize) / _recordSize);
+        // cxt->max_count = cxt->size / RECORD_SIZE: the power-of-two rounding of mem_size is discarded.
+        _recordSize = FixedRecordSize;
+        _maxCount = (int)(memSize / FixedRecordSize);
         _dumpOops = dumpOops;
         _intended = new Intended?[_maxCount];
     }
@@ -56,7 +62,7 @@ public sealed class Ramoops : KmsgDumper
         if (reason == KmsgDumpReason.Oops && !_dumpOops) yield break;
 
         var k = cpu.Machine.Kernel;
-        yield return Op.MutexLock(k.RamoopsMutex);
+        // No lock: a concurrent dump on another CPU reads the same cxt->count.
         var slot = _count;
         var offset = slot * _recordSize;
         yield return Op.Call(_port.Fill(cpu, offset, _recordSize, 0));          // memset(buf, '\0', record_size)
@@ -65,8 +71,7 @@ public sealed class Ramoops : KmsgDumper
         var record = Encoding.ASCII.GetBytes(header + k.Log.Tail(logEnd, _recordSize - header.Length));
         _intended[slot] = new Intended(reason, cpu.Runtime.Now, record);
         yield return Op.Call(_port.Store(cpu, offset, record));             // memcpy() of the log tail
-        _count = (_count + 1) % _maxCount;
-        cpu.Unlock(k.RamoopsMutex);
+        _count = (_count + 1) % _maxCount;                                // cxt->count = (cxt->count + 1) % cxt->max_count
         k.Milestone(cpu, $"ramoops: record {slot} written ({record.Length} bytes, {Kmsg.Name(reason)})");
     }
 
@@ -107,6 +112,4 @@ public sealed class Ramoops : KmsgDumper
         var end = stored.IndexOf((byte)'\n');
         return end < 0 ? "" : Encoding.ASCII.GetString(stored[4..end]);
     }
-
-    private static long RoundDownPow2(long v) => v <= 0 ? 0 : 1L << (63 - System.Numerics.BitOperations.LeadingZeroCount((ulong)v));
 }

@@ -68,12 +68,13 @@ public static class X86
     /// <summary>
     /// native_machine_crash_shutdown(): interrupts off, NMI shootdown of the other CPUs (1 s, carry on
     /// regardless), LAPIC/IO-APIC off (disable_IO_APIC takes ioapic_lock), save this CPU's registers.
+    /// 3.x already zaps ioapic_lock first (arch/x86/kernel/crash.c of 3.12); 2.6.38 does not.
     /// </summary>
     public static IEnumerable<Op> NativeMachineCrashShutdown(CpuActor cpu)
     {
         cpu.LocalIrqDisable();
         yield return Op.Call(NmiShootdownCpus(cpu));   // kdump_nmi_shootdown_cpus()
-        yield return Op.Call(CrashShutdownThisCpu(cpu, zapIoapicLocks: false));
+        yield return Op.Call(CrashShutdownThisCpu(cpu, zapIoapicLocks: cpu.Machine.Design.Era.IoapicZapLocks));
     }
 
     /// <summary>
@@ -107,7 +108,14 @@ public static class X86
         k.CrashingCpu = cpu.Id;
         k.WaitingForCrashIpi = k.OnlineCount - 1;
         k.CrashNmiCallbackRegistered = true;  // register_die_notifier(&crash_nmi_nb)
-        cpu.SendToDevice(cpu.Machine.InterruptController, new SendNmi(AllButCpu: cpu.Id));
+        if (cpu.Machine.Design.Era.ShootdownNmiOnlineOnly)
+        {
+            // apic->send_IPI_allbutself() over cpu_online_mask: CPUs smp_send_stop() took offline get no NMI.
+            for (var c = 0; c < k.CpuCount; c++)
+                if (c != cpu.Id && k.Online[c]) SendNmiTo(cpu, c);
+        }
+        else
+            cpu.SendToDevice(cpu.Machine.InterruptController, new SendNmi(AllButCpu: cpu.Id));
         k.IssueCrashIpi(cpu);                 // 4.5+: WRITE_ONCE(crash_ipi_issued, 1); nothing polls it in earlier designs
         yield return Op.WaitFor(k.CrashIpiAcks, () => k.WaitingForCrashIpi <= 0, CrashIpiWaitNs);
         if (cpu.LastWaitTimedOut)

@@ -37,6 +37,10 @@ public sealed class ShowDesignCommand : Command<ShowDesignSettings>
         o.WriteLine($"kconfig: {string.Join(", ", kconfig)}");
         o.WriteLine($"sysctl:  {string.Join(", ", sysctl)}");
         o.WriteLine();
+        o.WriteLine($"era mechanisms (Linux {d.Era}):");
+        foreach (var (mechanism, has) in d.Era.Mechanisms())
+            o.WriteLine($"  [{(has ? "x" : " ")}] {mechanism}");
+        o.WriteLine();
         o.WriteLine("panic():");
         for (var i = 0; i < d.Steps.Count; i++)
             o.WriteLine($"{i + 1,4}  {d.Steps[i]}");

@@ -11,6 +11,8 @@ public static class TextOutput
     public static void Write(RunResult r, ScenarioSpec spec, bool trace, TextWriter o)
     {
         o.WriteLine($"scenario {r.Scenario} ({spec.Source}), design {r.Design}, seed {r.Seed}, strategy {r.Strategy}");
+        if (r.NotModelled is { Count: > 0 } notModelled)
+            o.WriteLine($"kernel parameters accepted but not modelled: {string.Join(" ", notModelled)}");
         o.WriteLine();
         o.WriteLine("--- console (serial, as printed) ---");
         if (r.Console.Count == 0) o.WriteLine("(nothing reached the console)");

@@ -21,7 +21,7 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
 
     string IPstoreBackend.Name => "efi";
     public int BufSize => store.MaxVariableSize;   // psinfo->bufsize = record_size (1 KiB)
-    public int MaxReason => 2;                     // registered without max_reason: KMSG_DUMP_OOPS
+    public int MaxReason => 0;                     // registered without max_reason (KMSG_DUMP_UNDEF): OOPS, or every reason with printk.always_kmsg_dump
     public long KmsgBytes => kmsgBytes;
 
     public override IReadOnlyList<string> BootMessages => ["pstore: Registered efi_pstore as persistent store backend"];
@@ -33,20 +33,52 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
         _issued = _landed = 0;
     }
 
-    public override IEnumerable<Op> Dump(CpuActor cpu, KmsgDumpReason reason, int logEnd) => Pstore.PstoreDump(cpu, this, reason, logEnd);
+    public override IEnumerable<Op> Dump(CpuActor cpu, KmsgDumpReason reason, int logEnd)
+    {
+        _fileName = cpu.Machine.Design.Era.EfiPstoreFileName ? "dmesg-efi_pstore" : "dmesg-efi";
+        return Pstore.PstoreDump(cpu, this, reason, logEnd);
+    }
+
+    private string _fileName = "dmesg-efi";   // the pstore file prefix: dmesg-efi_pstore-… from ≈6.2
 
     /// <summary>efi_pstore_write() → efivar_set_variable(block = false) → virt_efi_set_variable_nb().</summary>
     public IEnumerable<Op> WriteDmesg(CpuActor cpu, PstoreWrite record)
     {
         var k = cpu.Machine.Kernel;
         var seconds = Printk.EpochAtStart + record.TimeNs / VirtualTime.Second;
-        var name = $"dump-type0-{record.Part}-{record.Count}-{seconds}-D";
+        var name = $"dump-type0-{record.Part}-{record.Count}-{seconds}-{(record.Compressed ? 'C' : 'D')}";
         _issued += record.Buf.Length;
+        var era = cpu.Machine.Design.Era;   // the 6.x-only steps follow the design itself
+        if (era.EfivarsLockTrylock)
+        {
+            // 6.x efivar_lock(): down_trylock(&efivars_lock) in atomic context, -EBUSY if another writer has it.
+            if (!k.EfivarsLock.TryAcquire(cpu.Id))
+            {
+                _meant.Add(new Meant(name, record, EfiStatus.NotReady));
+                record.Error = -16;
+                yield break;
+            }
+            // efivar_query_variable_info(): virt_efi_query_variable_info_nb(), a non-blocking firmware call first.
+            var queried = k.EfiRuntimeLock.TryAcquire(cpu.Id);
+            if (queried)
+            {
+                yield return Op.Delay(callNs * store.Slowdown);
+                cpu.Unlock(k.EfiRuntimeLock);
+            }
+            if (!queried || store.Free < record.Buf.Length)
+            {
+                _meant.Add(new Meant(name, record, queried ? EfiStatus.OutOfResources : EfiStatus.NotReady));
+                record.Error = queried ? -Pstore.ENOSPC : -16;
+                cpu.Unlock(k.EfivarsLock);
+                yield break;
+            }
+        }
         if (!k.EfiRuntimeLock.TryAcquire(cpu.Id))
         {
             // down_trylock(&efi_runtime_lock) failed: someone is inside the firmware.
             _meant.Add(new Meant(name, record, EfiStatus.NotReady));
             record.Error = -16;   // efi_status_to_err(EFI_NOT_READY) = -EBUSY
+            if (era.EfivarsLockTrylock) cpu.Unlock(k.EfivarsLock);
             yield break;
         }
         var entry = new Meant(name, record, null);
@@ -62,6 +94,7 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
             _ => -Pstore.ENOSPC,
         };
         cpu.Unlock(k.EfiRuntimeLock);
+        if (era.EfivarsLockTrylock) cpu.Unlock(k.EfivarsLock);
     }
 
     /// <summary>The next boot: a dmesg-efi-&lt;id&gt; file per variable, and what was meant but never landed.</summary>
@@ -83,14 +116,14 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
                 _ => "the machine reset inside SetVariable(): the variable never landed",
             };
             files.Add(new NvramRecord(
-                Name: landed ? $"dmesg-efi-{id}" : $"(dmesg-efi-{id})",
+                Name: landed ? $"{_fileName}-{id}" : $"({_fileName}-{id})",
                 Dumper: Name,
                 Reason: m.Record.Reason,
                 WrittenAtNs: m.Record.TimeNs,
                 IntendedBytes: m.Record.Buf.Length,
                 StoredBytes: landed ? bytes!.Length : 0,
                 Intact: landed,
-                Text: landed ? RecordText.Printable(bytes) : "",
+                Text: !landed ? "" : m.Record.Compressed ? (Pstore.Inflate(bytes) is { } plain ? RecordText.Printable(plain) : "(compressed record does not inflate)") : RecordText.Printable(bytes),
                 State: landed ? RecordState.Intact : RecordState.Lost,
                 Timestamp: parts[4],
                 Note: note));

@@ -37,6 +37,7 @@ public sealed class Mtdoops : KmsgDumper
     private int _eraseTries, _blocksSkipped;
     private uint _nextCount;
     private bool _oopsBufBusy;
+    private bool _panicErasing;   // a panic-time mtdoops_erase() the panic CPU waits for
     private long _issued;
 
     private sealed record Written(KmsgDumpReason Reason, long AtNs, byte[] Bytes, bool OverUsedPage, bool Old, bool ErasedAfter = false, int Errno = 0);
@@ -82,6 +83,7 @@ public sealed class Mtdoops : KmsgDumper
             _meant[page] = new Written(KmsgDumpReason.Oops, -1, record, false, Old: true);
         }
         _oopsBufBusy = false;
+        _panicErasing = false;
         _issued = 0;
         var (next, count, erase) = FindNextPosition();
         (_nextPage, _nextCount) = (next, count);
@@ -113,6 +115,7 @@ public sealed class Mtdoops : KmsgDumper
             if (_blocksSkipped == _pages / _pagesPerBlock)
             {
                 KworkerPrintk("mtdoops: all blocks bad!");
+                _panicErasing = false;
                 return false;
             }
         }
@@ -155,6 +158,9 @@ public sealed class Mtdoops : KmsgDumper
         {
             // Panics must be written immediately.
             yield return Op.Call(MtdoopsWrite(cpu, reason, text, panic: true));
+            // 3.x–5.x: "For other cases, schedule work to write it nicely" runs for panics too (no else).
+            if (cpu.Machine.Design.Era.MtdoopsScheduleWorkAfterPanicWrite)
+                yield return Op.Call(Workqueue.ScheduleWork(cpu, "mtdoops work_write"));
             yield break;
         }
         // For other cases, schedule work to write it "nicely": no kworker runs once the machine panics.
@@ -191,8 +197,31 @@ public sealed class Mtdoops : KmsgDumper
         }
         k.Milestone(cpu, $"mtdoops: page {page} written (seq {_nextCount}, {Kmsg.Name(reason)}{(_meant[page]!.OverUsedPage ? ", over a used page" : "")})");
         _used[page] = true;
-        IncCounter();
+        yield return Op.Call(MtdoopsIncCounter(cpu, panic));
         _oopsBufBusy = false;
+    }
+
+    /// <summary>
+    /// mtdoops_inc_counter(cxt, panic): the next page; if it is used, ≈6.2 on a panic erases its block
+    /// at once on this CPU ("In case of panic, erase immediately": the erase time passes here, a bad
+    /// block met is skipped or marked, and the next boot finds the block erased); otherwise
+    /// schedule_work(&amp;work_erase), which no kworker runs after a panic.
+    /// </summary>
+    private IEnumerable<Op> MtdoopsIncCounter(CpuActor cpu, bool panic)
+    {
+        IncCounter();
+        if (!_used[_nextPage]) yield break;
+        if (panic && cpu.Machine.Design.Era.MtdoopsPanicErase)
+        {
+            cpu.Machine.Kernel.Milestone(cpu, $"mtdoops: page {_nextPage} used, erasing its block in the panic");
+            _panicErasing = true;
+            WorkErase();   // mtdoops_erase(cxt)
+            while (_panicErasing)   // mtd_erase() completes before it returns
+                yield return Op.WaitFor(_chip.Status, () => !_panicErasing, VirtualTime.Second * 3600);
+            cpu.Machine.Kernel.Milestone(cpu, "mtdoops: erase done in the panic");
+            yield break;
+        }
+        yield return Op.Call(Workqueue.ScheduleWork(cpu, "mtdoops work_erase"));
     }
 
     /// <summary>
@@ -221,6 +250,7 @@ public sealed class Mtdoops : KmsgDumper
             if (SkipBadBlocks(markedBad: true)) EraseNextBlock(tries: 0);
             return;
         }
+        _panicErasing = false;
         var first = offset / _flash.EraseSize * _flash.EraseSize / _recordSize;
         for (var p = first; p < first + _flash.EraseSize / _recordSize && p < _pages; p++)
         {

@@ -39,6 +39,24 @@ public sealed class PersistentRamZone
     }
 
     public string Label { get; }
+
+    /// <summary>prz->buffer_lock (6.x): a raw spinlock around the start/size update; a CPU stopped inside leaves it held.</summary>
+    public KernelLock BufferLock { get; private set; } = null!;
+
+    /// <summary>Whether writes take <see cref="BufferLock"/> (6.x; the dmesg, console and pmsg zones lock, ftrace's use PRZ_FLAG_NO_LOCK).</summary>
+    public bool Locked { get; private set; }
+
+    /// <summary>
+    /// Registers buffer_lock with the kernel's locks (so runs report and reset it, and a scenario can
+    /// have a CPU hold it); writes take it only where the era has it (<paramref name="locked"/>).
+    /// </summary>
+    public void UseBufferLock(KernelState kernel, bool locked)
+    {
+        Locked = locked;
+        BufferLock = new KernelLock($"{Label}.buffer_lock", LockKind.Spinlock);
+        kernel.AddLock(BufferLock);
+    }
+
     public int Offset { get; }
     public int Size { get; }
     public int EccSize { get; }
@@ -80,8 +98,16 @@ public sealed class PersistentRamZone
     /// </summary>
     public IEnumerable<Op> Write(CpuActor cpu, byte[] data)
     {
+        var flags = cpu.LocalIrqSave();
+        if (Locked)
+        {
+            yield return Op.SpinLock(BufferLock);               // raw_spin_lock_irqsave(&prz->buffer_lock)
+            yield return Op.Delay(cpu.Machine.Timing.StepNs);   // buffer_start_add(); buffer_size_add() under it
+        }
         var pieces = Apply(data);
         yield return Op.Call(_port.Store(cpu, Offset, Header(_meantStart, _meantSize)));
+        if (Locked) cpu.Unlock(BufferLock);
+        cpu.LocalIrqRestore(flags);
         foreach (var (at, from, length) in pieces)
             yield return Op.Call(_port.Store(cpu, Offset + HeaderSize + at, data[from..(from + length)]));
     }

@@ -33,7 +33,7 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
     private readonly (KmsgDumpReason Reason, long AtNs)?[] _meta;
     private int _dumpWriteCnt;
 
-    public PstoreRam(KernelState kernel, ActorId nvram, Hardware.Nvram device, int chunk, PstoreRamLayout layout) : base("ramoops")
+    public PstoreRam(KernelState kernel, ActorId nvram, Hardware.Nvram device, int chunk, PstoreRamLayout layout, KernelEra era) : base("ramoops")
     {
         _kernel = kernel;
         _port = new NvramPort(nvram, device, chunk);
@@ -48,10 +48,11 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
         if (layout.ConsoleSize > 0)
         {
             _console = new PersistentRamZone("console-ramoops-0", _port, at, layout.ConsoleSize, layout.EccSize);
-            kernel.Consoles.Add(new PstoreConsole(this));
+            if (kernel.Cmdline.PstoreConsole) kernel.Consoles.Add(new PstoreConsole(this));   // CONFIG_PSTORE_CONSOLE
         }
         at += layout.ConsoleSize;
         if (layout.PmsgSize > 0) _pmsg = new PersistentRamZone("pmsg-ramoops-0", _port, at, layout.PmsgSize, layout.EccSize);
+        foreach (var zone in Zones) zone.UseBufferLock(kernel, era.PstoreZoneBufferLock);
     }
 
     public int MaxDumpCount => _dmesg.Length;
@@ -63,7 +64,7 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
     [
         $"ramoops: using 0x{_layout.MemSize:x}@0x0, ecc: {_layout.EccSize}",
         "pstore: Registered ramoops as persistent store backend",
-        .. _console is null ? Array.Empty<string>() : ["console [pstore-1] enabled"],
+        .. _console is null || !_kernel.Cmdline.PstoreConsole ? Array.Empty<string>() : ["console [pstore-1] enabled"],
     ];
 
     /// <summary>Boot: every zone found empty and zapped, the pstore console's replay of the log so far, userspace's pmsg writes.</summary>
@@ -74,9 +75,10 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
         _pmsg?.Format();
         Array.Clear(_meta);
         _dumpWriteCnt = 0;
-        if (_console is not null)   // CON_PRINTBUFFER: the console gets the whole log when it registers
+        if (_console is not null && _kernel.Cmdline.PstoreConsole)   // CON_PRINTBUFFER: the console gets the whole log when it registers
             for (var i = 0; i < _kernel.Log.LineCount; i++) _console.WriteAtBoot(Encoding.ASCII.GetBytes(_kernel.Log.Line(i) + "\n"));
-        foreach (var text in _layout.PmsgWrites) _pmsg?.WriteAtBoot(Encoding.UTF8.GetBytes(text));
+        if (_kernel.Cmdline.PstorePmsg)   // CONFIG_PSTORE_PMSG: without it there is no /dev/pmsg0 to write to
+            foreach (var text in _layout.PmsgWrites) _pmsg?.WriteAtBoot(Encoding.UTF8.GetBytes(text));
         _port.StartCounting();
     }
 
@@ -85,8 +87,9 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
     /// <summary>ramoops_pstore_write() for PSTORE_TYPE_DMESG.</summary>
     public IEnumerable<Op> WriteDmesg(CpuActor cpu, PstoreWrite record)
     {
-        // Out of the various dmesg dump types, ramoops is currently designed to only store crash logs.
-        if (Pstore.Priority(record.Reason) > 2)
+        // Out of the various dmesg dump types, ramoops is currently designed to only store crash logs
+        // (until ≈5.8: since the max_reason series it logs "everything that the kmsg dumper sends us").
+        if (!cpu.Machine.Design.PstoreEra.RamoopsStoresEveryReason && Pstore.Priority(record.Reason) > 2)
         {
             record.Error = -Pstore.EINVAL;
             yield break;
@@ -100,7 +103,9 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
         var slot = _dumpWriteCnt;
         var prz = _dmesg[slot];
         yield return Op.Call(prz.Zap(cpu));   // a new crash: reset the zone in case it holds an old dump
-        var header = Encoding.ASCII.GetBytes($"===={Pstore.Timestamp(record.TimeNs)}-D\n");
+        var stamp = "";
+        yield return Op.Call(Pstore.RecordTime(cpu, record.TimeNs, t => stamp = t));   // ramoops_write_kmsg_hdr()
+        var header = Encoding.ASCII.GetBytes($"===={stamp}-{(record.Compressed ? 'C' : 'D')}\n");
         var size = Math.Min(record.Buf.Length, prz.BufferSize - header.Length);
         _meta[slot] = (record.Reason, record.TimeNs);
         yield return Op.Call(prz.Write(cpu, [.. header, .. record.Buf.AsSpan(0, size)]));
@@ -133,8 +138,14 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
         if (meta is not null && text.StartsWith("====", StringComparison.Ordinal) && text.IndexOf('\n') is var nl and > 0)
         {
             // ramoops_read_kmsg_hdr(): the header becomes the record's time; the file shows the rest.
+            var compressed = text[..nl].EndsWith("-C", StringComparison.Ordinal);
             timestamp = text[4..nl].TrimEnd('D', 'C').TrimEnd('-');
             text = text[(nl + 1)..];
+            if (compressed)   // pstore_decompress(): the file shows the inflated text
+            {
+                var zipped = stored.AsSpan(stored.AsSpan().IndexOf((byte)'\n') + 1);
+                text = Pstore.Inflate(zipped) is { } plain ? RecordText.Printable(plain) : "(compressed record does not inflate)";
+            }
         }
         var state = image.State;
         var note = stored.Length == 0 ? $"zone empty on the next boot: no pstore file; {image.BootLog}".TrimEnd(' ', ';') : image.EccNotice;
@@ -158,7 +169,31 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
     /// </summary>
     private sealed class PstoreConsole(PstoreRam ramoops) : ConsoleDriver("pstore-1")
     {
-        public override IEnumerable<Op> Write(CpuActor cpu, string line) =>
-            ramoops._console!.Write(cpu, Encoding.ASCII.GetBytes(line + "\n"));
+        public override IEnumerable<Op> Write(CpuActor cpu, string line)
+        {
+            var bytes = Encoding.ASCII.GetBytes(line + "\n");
+            if (!cpu.Machine.Design.PstoreEra.PstoreConsoleTakesBufLock)
+            {
+                yield return Op.Call(ramoops._console!.Write(cpu, bytes));
+                yield break;
+            }
+            // 3.12, 4.10: pstore_console_write() under psinfo->buf_lock — a trylock while an oops is in
+            // progress (the line is dropped if it fails), a spin otherwise. A CPU stopped in here leaves it held.
+            var k = cpu.Machine.Kernel;
+            var flags = cpu.LocalIrqSave();
+            if (k.OopsInProgress > 0)
+            {
+                if (!k.PstoreBufLock.TryAcquire(cpu.Id))
+                {
+                    cpu.LocalIrqRestore(flags);
+                    yield break;
+                }
+            }
+            else
+                yield return Op.SpinLock(k.PstoreBufLock);
+            yield return Op.Call(ramoops._console!.Write(cpu, bytes));
+            cpu.Unlock(k.PstoreBufLock);
+            cpu.LocalIrqRestore(flags);
+        }
     }
 }

@@ -20,7 +20,7 @@ public class ScenarioLoaderTests
           cpus = 4
           kdump.loaded = false
           dumpers = [ramoops]
-          ramoops { record_size = 8192 }
+          ramoops { mem_size = 32K }
         }
         cpus = [
           { cpu = 3, activity = spin, irqs = off, holding = [logbuf_lock] }
@@ -121,7 +121,7 @@ public class ScenarioLoaderTests
         Assert.Equal(new KernelCmdline("panic=10 crashkernel=128M oops=panic", 10, true, "128M", "1"), spec.Cmdline);
         Assert.Equal(4, spec.Machine.CpuCount);
         Assert.False(spec.Machine.Kdump.Loaded);
-        Assert.Equal(new DumperSpec("ramoops", 8192, 65536, true), Assert.Single(spec.Machine.Dumpers));
+        Assert.Equal(new DumperSpec("ramoops", 4096, 32768, true), Assert.Single(spec.Machine.Dumpers));
 
         Assert.Equal(4, spec.Cpus.Count);
         Assert.Equal((CpuActivity.Spin, true), (spec.Cpus[3].Activity, spec.Cpus[3].IrqsOff));
@@ -399,7 +399,7 @@ public class ScenarioLoaderTests
             messagePart: "CPU 3 is already described by cpus[0]");
 
     [Theory]
-    [InlineData("{ cpu = 1, activity = spin, holding = [big_kernel_lock] }", "cpus[0].holding[0]", "expected one of logbuf_lock, xtime_lock, console_sem, ramoops_mutex, kexec_mutex, ioapic_lock")]
+    [InlineData("{ cpu = 1, activity = spin, holding = [big_kernel_lock] }", "cpus[0].holding[0]", "expected one of logbuf_lock, xtime_lock, console_sem, kexec_mutex, ioapic_lock")]
     [InlineData("{ cpu = 1, activity = spin, holding = [logbuf_lock, logbuf_lock] }", "cpus[0].holding[1]", "logbuf_lock is listed twice")]
     [InlineData("{ cpu = 1, activity = lock-loop }", "cpus[0].lock", "missing; expected one of logbuf_lock")]
     [InlineData("{ cpu = 1, activity = lock-loop, lock = bkl }", "cpus[0].lock", "expected one of logbuf_lock")]
@@ -423,10 +423,10 @@ public class ScenarioLoaderTests
     [InlineData("{ at = 0ms, cpu = 8, event = panic }", "triggers[0].cpu", "expected an integer from 0 to 7 (machine.cpus = 8), got \"8\"")]
     [InlineData("{ at = 0ms, event = panic }", "triggers[0].cpu", "missing; expected an integer from 0 to 7")]
     [InlineData("{ cpu = 0, event = panic }", "triggers[0].at", "missing; expected a duration")]
-    [InlineData("{ at = 0ms, cpu = 0, event = explode }", "triggers[0].event", "expected one of panic, nmi-watchdog, wedge, corrupt-crash-kernel, oops, sysrq-b, stray-write, got \"explode\"")]
+    [InlineData("{ at = 0ms, cpu = 0, event = explode }", "triggers[0].event", "expected one of panic, nmi-watchdog, wedge, corrupt-crash-kernel, oops, sysrq-b, stray-write, unknown-nmi, io-check-nmi, sysrq-c, soft-lockup, hung-task, warn, reboot, halt, poweroff, lkdtm, got \"explode\"")]
     [InlineData("{ at = 0ms, cpu = 0, event = panic, holding = [logbuf_lock] }", "triggers[0].holding", "holding applies only to wedge, not to panic")]
-    [InlineData("{ at = 0ms, cpu = 0, event = wedge, message = \"x\" }", "triggers[0].message", "message applies only to panic, nmi-watchdog and oops, not to wedge")]
-    [InlineData("{ at = 0ms, cpu = 0, event = corrupt-crash-kernel }", "triggers[0].cpu", "cpu applies only to panic, nmi-watchdog, wedge, oops, sysrq-b and stray-write, not to corrupt-crash-kernel")]
+    [InlineData("{ at = 0ms, cpu = 0, event = wedge, message = \"x\" }", "triggers[0].message", "message applies only to panic, nmi-watchdog, oops and warn, not to wedge")]
+    [InlineData("{ at = 0ms, cpu = 0, event = corrupt-crash-kernel }", "triggers[0].cpu", "cpu applies only to events on a CPU (all but corrupt-crash-kernel), not to corrupt-crash-kernel")]
     [InlineData("{ at = -1ms, cpu = 0, event = panic }", "triggers[0].at", "expected a duration of at least 0s")]
     public async Task Bad_trigger_fails(string entry, string key, string messagePart) =>
         await FailsAsync($"seed = 1\ntriggers = [\n  {entry}\n]", line: 3, key, messagePart);
@@ -443,7 +443,7 @@ public class ScenarioLoaderTests
 
     [Fact]
     public async Task Unknown_design_lists_the_designs() =>
-        await FailsAsync(Panic + "design = \"linux-3.0\"", line: 2, key: "design", messagePart: "expected one of linux-2.6.38, vivek-2011, eric-2011, linux-3.12, linux-4.10, linux-6.x, got \"linux-3.0\"");
+        await FailsAsync(Panic + "design = \"linux-3.0\"", line: 2, key: "design", messagePart: "expected one of linux-2.6.38, vivek-2011, eric-2011, linux-3.12, linux-4.5, linux-4.10, linux-6.x, got \"linux-3.0\"");
 
     [Fact]
     public async Task Unknown_kernel_parameter_fails()
@@ -455,7 +455,7 @@ public class ScenarioLoaderTests
             cmdline = "panic=10 crashkernel=128M crash_kexec_post_notifiers"
             """);
 
-        Assert.Equal("scenarios/x.hocon:4: cmdline: linux-2.6.38 does not know the kernel parameter \"crash_kexec_post_notifiers\"", e.Message);
+        Assert.Equal("scenarios/x.hocon:4: cmdline: linux-2.6.38 does not know the kernel parameter \"crash_kexec_post_notifiers\": it first appeared in Linux 3.16", e.Message);
         Assert.Equal((4, "cmdline"), (e.Line, e.Key));
         Assert.Contains("crashkernel", e.Expected);
         await FailsAsync(Panic + "cmdline = \"crashkernal=128M\"", 2, "cmdline", "(did you mean crashkernel?)");

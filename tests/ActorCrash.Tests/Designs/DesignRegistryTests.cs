@@ -56,7 +56,7 @@ public class DesignRegistryTests
         var o = new StringWriter();
         ShowDesignCommand.Write(Registry.ByName("linux-6.x"), o);
         var text = o.ToString();
-        Assert.Contains("cmdline: panic, crashkernel, oops, nmi_watchdog, reboot, nonmi_ipi, printk.always_kmsg_dump, crash_kexec_post_notifiers, panic_print", text);
+        Assert.Contains("cmdline: panic, crashkernel, oops, nmi_watchdog, reboot, unknown_nmi_panic, softlockup_panic, hung_task_panic, nonmi_ipi, printk.always_kmsg_dump, crash_kexec_post_notifiers, panic_print, panic_on_warn", text);
         Assert.Contains("kconfig: CONFIG_KMSG_DUMP", text);
         var steps = Registry.ByName("linux-6.x").Steps;
         for (var i = 0; i < steps.Count; i++) Assert.Contains($"{i + 1,4}  {steps[i]}", text);
@@ -65,11 +65,11 @@ public class DesignRegistryTests
     }
 
     [Theory]
-    [InlineData("linux-2.6.38", "cmdline = \"panic=10 crashkernel=128M crash_kexec_post_notifiers\"", "cmdline", "linux-2.6.38 does not know the kernel parameter \"crash_kexec_post_notifiers\"")]
-    [InlineData("eric-2011", "cmdline = \"panic=10 crashkernel=128M nonmi_ipi\"", "cmdline", "eric-2011 does not know the kernel parameter \"nonmi_ipi\"")]
-    [InlineData("linux-3.12", "cmdline = \"panic=10 crashkernel=128M crash_kexec_post_notifiers\"", "cmdline", "linux-3.12 does not know the kernel parameter \"crash_kexec_post_notifiers\"")]
-    [InlineData("linux-4.10", "cmdline = \"panic=10 crashkernel=128M panic_print=0x40\"", "cmdline", "linux-4.10 does not know the kernel parameter \"panic_print\"")]
-    [InlineData("vivek-2011", "cmdline = \"panic=10 crashkernel=128M printk.always_kmsg_dump\"", "cmdline", "vivek-2011 does not know the kernel parameter \"printk.always_kmsg_dump\"")]
+    [InlineData("linux-2.6.38", "cmdline = \"panic=10 crashkernel=128M crash_kexec_post_notifiers\"", "cmdline", "linux-2.6.38 does not know the kernel parameter \"crash_kexec_post_notifiers\": it first appeared in Linux 3.16")]
+    [InlineData("eric-2011", "cmdline = \"panic=10 crashkernel=128M nonmi_ipi\"", "cmdline", "eric-2011 does not know the kernel parameter \"nonmi_ipi\": it first appeared in Linux 3.5")]
+    [InlineData("linux-3.12", "cmdline = \"panic=10 crashkernel=128M crash_kexec_post_notifiers\"", "cmdline", "linux-3.12 does not know the kernel parameter \"crash_kexec_post_notifiers\": it first appeared in Linux 3.16")]
+    [InlineData("linux-4.10", "cmdline = \"panic=10 crashkernel=128M panic_print=0x40\"", "cmdline", "linux-4.10 does not know the kernel parameter \"panic_print\": it first appeared in Linux 5.0")]
+    [InlineData("vivek-2011", "cmdline = \"panic=10 crashkernel=128M printk.always_kmsg_dump\"", "cmdline", "vivek-2011 does not know the kernel parameter \"printk.always_kmsg_dump\": it first appeared in Linux 3.4")]
     [InlineData("linux-6.x", "sysctl = \"kernel.kdump_msg=0\"", "sysctl", "linux-6.x does not know the sysctl \"kernel.kdump_msg\"")]
     [InlineData("linux-3.12", "kconfig = \"CONFIG_KMSG_DUMPER=n\"", "kconfig", "linux-3.12 does not know the kconfig option \"CONFIG_KMSG_DUMPER\" (did you mean CONFIG_KMSG_DUMP?)")]
     public void A_parameter_a_design_does_not_know_is_an_error_naming_both(string design, string line, string key, string message)
@@ -185,7 +185,7 @@ public class DesignRegistryTests
         Assert.Equal("linux-4.10", k2.Design);
         using var file = new TempScenario("k2-logbuf-lock-stopped-holder");
         var all = DesignComparison.Run(file.Path, new SeedRange(0, 1), Registry.All, skipUnreadable: true);
-        Assert.Equal(["linux-4.10", "linux-6.x"], all.Rows.Select(r => r.Design));
+        Assert.Equal(["linux-4.5", "linux-4.10", "linux-6.x"], all.Rows.Select(r => r.Design));
         Assert.Equal(["linux-2.6.38", "vivek-2011", "eric-2011", "linux-3.12"], all.Skipped.Select(s => s.Design));
         Assert.Contains("does not know the kernel parameter \"crash_kexec_post_notifiers\"", all.Skipped[0].Why);
         Assert.Throws<ScenarioException>(() => DesignComparison.Run(file.Path, new SeedRange(0, 1), [Registry.ByName("linux-3.12")]));

@@ -62,5 +62,5 @@ internal static class Kit
     /// <summary>A dump written during the run that reads back intact (what `compare` counts as NVRAM intact).</summary>
     public static bool DumpIntact(RunResult r) => r.Nvram.Any(n => n.Intact && n.WrittenAtNs >= 0);
 
-    public static readonly string[] All = ["linux-2.6.38", "vivek-2011", "eric-2011", "linux-3.12", "linux-4.10", "linux-6.x"];
+    public static readonly string[] All = ["linux-2.6.38", "vivek-2011", "eric-2011", "linux-3.12", "linux-4.5", "linux-4.10", "linux-6.x"];
 }

@@ -8,7 +8,7 @@ namespace ActorCrash.Tests.Dumpers;
 public class EfiPstoreTests
 {
     private static string Scenario(string efi = "", string cpus = "", string extra = "", string cmdline = "panic=1") =>
-        DumperRuns.Scenario($"dumpers = [efi-pstore]\nefi {{ {efi} }}\n{extra}", cmdline, cpus);
+        DumperRuns.Scenario($"dumpers = [efi-pstore]\nefi {{ {efi} }}\n{extra}", cmdline, cpus, design: "linux-4.10");
 
     [Fact]
     public void A_panic_dump_becomes_one_variable_per_part_read_back_as_dmesg_efi_files()

@@ -140,28 +140,25 @@ public class ConcurrentPanicTests
     }
 
     /// <summary>
-    /// With a silent console and ramoops registered, the two dumps serialise on ramoops_mutex; the
-    /// second dumper is still memsetting its record with interrupts on when the first CPU's REBOOT IPI
-    /// arrives, and stop_this_cpu leaves ramoops_mutex held for good (§1.2 step 7a).
+    /// With a silent console and ramoops registered, the two dumps do not serialise: 2.6.38's ramoops
+    /// takes no lock (correction A1), so a CPU stopped in the middle of its dump leaves no lock held,
+    /// and nothing stops the other CPU's dump (the slot race itself is in CorrectionTests).
     /// </summary>
     [Fact]
-    public void A_cpu_stopped_in_the_middle_of_its_dump_leaves_ramoops_mutex_held()
+    public void A_cpu_stopped_in_the_middle_of_its_dump_leaves_no_ramoops_lock_held()
     {
         var runs = RunSeeds(TwoPanics(", dumpers = [ramoops]", "timing { console-ns-per-char = 0ns }"));
-        var stoppedHolding = 0;
+        var stoppedInDump = 0;
         foreach (var r in runs)
         {
             Assert.True(Restarts(r).Length <= 1);
-            var stuck = r.LocksHeld.SingleOrDefault(l => l.Lock == "ramoops_mutex");
-            if (stuck is null) continue;
-            stoppedHolding++;
-            Assert.Equal(nameof(CpuFate.StoppedByIpi), stuck.HolderFate);
-            Assert.Contains("ramoops_do_dump < kmsg_dump < panic", Cpu(r, stuck.Cpu).Doing);
-            // Its own record never got written; the other CPU's record did, intact.
-            Assert.DoesNotContain(r.Milestones, m => m.Cpu == stuck.Cpu && m.What.StartsWith("ramoops: record", StringComparison.Ordinal));
-            Assert.True(Assert.Single(r.Nvram).Intact);
+            Assert.Empty(r.LocksHeld);
+            var stopped = r.Cpus.FirstOrDefault(c => c.Doing.Contains("ramoops_do_dump < kmsg_dump < panic", StringComparison.Ordinal));
+            if (stopped is null) continue;
+            stoppedInDump++;
+            Assert.NotEmpty(r.Nvram);   // its half-written record, or the other CPU's over it (same slot: no lock)
         }
-        Assert.True(stoppedHolding > 0, "no seed stopped a CPU inside ramoops_do_dump");
+        Assert.True(stoppedInDump > 0, "no seed stopped a CPU inside ramoops_do_dump");
     }
 
     /// <summary>
