@@ -1,3 +1,4 @@
+using ActorCrash.Config.Experiments;
 using ActorCrash.Experiments;
 using Microsoft.Data.Sqlite;
 using Xunit;
@@ -22,7 +23,8 @@ public sealed class ResumeTests
         var whole = ChildProcess.Run("experiment", "--runs", Runs, "--out", reference);
         Assert.Equal(1, whole.Exit);  // the built-in experiment deviates: it answers the thread's question with "no"
         var total = Rows(reference);
-        Assert.Equal((6 * 10 + 2) * 50, total);  // 6 designs x 10 cells, and the post-notifiers cell under the 2 designs that know it
+        var plan = new ExperimentPlan(ExperimentLoader.Load(ExperimentLoader.BuiltIn(ExperimentLoader.DefaultName)), new Seeds(1, 50));
+        Assert.Equal(plan.TotalRuns, total);  // every design x cell (the post-notifiers cell only under the designs that know it) x 50 seeds
 
         // SIGKILL once some rows are committed: nothing is flushed or closed.
         using (var first = ChildProcess.Start("experiment", "--runs", Runs, "--out", interrupted))
