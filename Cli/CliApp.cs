@@ -57,6 +57,9 @@ public static class Errors
             case UsageException u:
                 err.WriteLine($"error: {u.Message}");
                 return (int)ExitCode.BadInput;
+            case ActorCrash.Cluster.NodeSetupException n:
+                err.WriteLine($"error: {n.Message}");
+                return (int)ExitCode.BadInput;
             case CommandAppException c:
                 err.WriteLine($"error: {c.Message}{OptionHint(c)}");
                 err.WriteLine("Try 'actorcrash --help'.");

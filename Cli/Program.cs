@@ -12,7 +12,14 @@ app.Configure(c =>
         .WithDescription("Run a chaos experiment: designs x fault cells x seeds, a reliability table with 95% intervals, verdicts, journal, HTML report.")
         .WithExample("experiment")
         .WithExample("experiment", "experiments/stop-other-cpus.hocon", "--runs", "200", "--out", "out/stop")
-        .WithExample("experiment", "--out", "out/kmsg", "--resume");
+        .WithExample("experiment", "--out", "out/kmsg", "--resume")
+        .WithExample("experiment", "experiments/kmsg-dump-before-kdump.hocon", "--cluster", "--bind", "127.0.0.1:4053");
+    c.AddCommand<BenchClusterCommand>("bench-cluster")
+        .WithDescription("Measure an experiment's runs/s in one process vs a coordinator with worker processes on the same cores, and the rows/s the coordinator's store absorbs.")
+        .WithExample("bench-cluster", "--runs", "100", "--repeats", "3");
+    c.AddCommand<NodeCommand>("node")
+        .WithDescription("Start a cluster worker node: join the coordinator (experiment --cluster), pull batches, run them on every core.")
+        .WithExample("node", "--join", "127.0.0.1:4053");
     c.AddCommand<RunCommand>("run")
         .WithDescription("Run an emulated machine through a panic: console, milestones, outcome, NVRAM after the reset.")
         .WithExample("run")

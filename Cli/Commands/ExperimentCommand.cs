@@ -47,6 +47,22 @@ public sealed class ExperimentSettings : CommandSettings
     [Description("Seeds per work unit. Default: 50.")]
     public int Batch { get; init; } = 50;
 
+    [CommandOption("--cluster")]
+    [Description("Be the coordinator of a cluster: `actorcrash node` workers run the batches (Cluster/README.md).")]
+    public bool Cluster { get; init; }
+
+    [CommandOption("--bind <HOST:PORT>")]
+    [Description("With --cluster: where the coordinator listens. Default: actorcrash.cluster.coordinator-bind (127.0.0.1:4053).")]
+    public string? Bind { get; init; }
+
+    [CommandOption("--tls-cert <FILE>")]
+    [Description("With --cluster: PKCS#12 certificate for Akka.Remote's TLS (needed to bind anything but loopback).")]
+    public string? TlsCert { get; init; }
+
+    [CommandOption("--tls-password <PASSWORD>")]
+    [Description("With --cluster: the certificate's password.")]
+    public string? TlsPassword { get; init; }
+
     public IReadOnlyList<string>? DesignList => Designs?.Split(',').Select(d => d.Trim()).ToArray();
 
     public override ValidationResult Validate()
@@ -56,6 +72,7 @@ public sealed class ExperimentSettings : CommandSettings
         if (Seeds is not null && !SeedRange.TryParse(Seeds, out _)) return ValidationResult.Error($"--seeds takes {SeedRange.Syntax}; got \"{Seeds}\"");
         if (Workers is < 1) return ValidationResult.Error("--workers must be at least 1");
         if (Batch < 1) return ValidationResult.Error("--batch must be at least 1");
+        if (!Cluster && (Bind ?? TlsCert ?? TlsPassword) is not null) return ValidationResult.Error("--bind, --tls-cert and --tls-password go with --cluster");
         if (Out is not null && Options.OutDir(Out) is { Successful: false } badOut) return badOut;
         return ValidationResult.Success();
     }
@@ -100,7 +117,9 @@ public sealed class ExperimentCommand : Command<ExperimentSettings>
         {
             var start = DateTimeOffset.UtcNow;
             var options = new RunnerOptions(settings.Workers ?? Environment.ProcessorCount, settings.Batch);
-            var status = Run(session, options, settings.Json, stop.Token);
+            var status = settings.Cluster
+                ? ClusterExperiment.Run(session, settings.Bind, settings.TlsCert, settings.TlsPassword, stop.Token)
+                : Run(session, options, settings.Json, stop.Token);
             var table = session.Table();
             var journal = session.WriteOutputs(table, status == RunStatus.Completed ? "completed" : "interrupted", start, DateTimeOffset.UtcNow);
             if (settings.Json) Console.Out.WriteLine(journal);

@@ -13,12 +13,16 @@ internal sealed class ChildProcess : IDisposable
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "actorcrash.dll");
 
-    public static ChildProcess Start(params string[] args)
+    public static ChildProcess Start(params string[] args) => Start(null, args);
+
+    /// <summary>Starts with extra environment variables.</summary>
+    public static ChildProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Dll);
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
         var p = new Process { StartInfo = info };
         var child = new ChildProcess(p);
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (child._out) child._out.Append(e.Data).Append('\n'); };
