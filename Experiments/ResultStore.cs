@@ -16,7 +16,7 @@ public sealed class StoreMismatchException(string message) : Exception(message);
 public sealed class ResultStore : IDisposable
 {
     /// <summary>The store's format; a store of another version is refused.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;  // 2: runs keyed by (cell_id, seed), the view `runs` over them
 
     private readonly SqliteConnection _db;
     private readonly Stopwatch _writing = new();
@@ -40,14 +40,24 @@ public sealed class ResultStore : IDisposable
         Exec(db, "PRAGMA journal_mode = WAL");
         Exec(db, "PRAGMA synchronous = NORMAL");
         Exec(db, "PRAGMA busy_timeout = 5000");
+        // One row per run keyed by a small integer (cell_id, seed): the (digest, design, cell) text is
+        // stored once per cell, which keeps the key short and the insert cheap. The view `runs` reads
+        // as one table keyed by (digest, design, cell, seed).
         Exec(db, """
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS runs (
-              digest TEXT NOT NULL, design TEXT NOT NULL, cell TEXT NOT NULL, seed INTEGER NOT NULL,
+            CREATE TABLE IF NOT EXISTS cells (
+              id INTEGER PRIMARY KEY, digest TEXT NOT NULL, design TEXT NOT NULL, cell TEXT NOT NULL,
+              UNIQUE (digest, design, cell));
+            CREATE TABLE IF NOT EXISTS results (
+              cell_id INTEGER NOT NULL REFERENCES cells (id), seed INTEGER NOT NULL,
               outcome TEXT NOT NULL, end_ns INTEGER NOT NULL, steps INTEGER NOT NULL,
               log_saved INTEGER NOT NULL, rebooted_in_time INTEGER NOT NULL,
               probes TEXT NOT NULL, reason TEXT NOT NULL,
-              PRIMARY KEY (digest, design, cell, seed)) WITHOUT ROWID;
+              PRIMARY KEY (cell_id, seed)) WITHOUT ROWID;
+            CREATE VIEW IF NOT EXISTS runs AS
+              SELECT c.digest, c.design, c.cell, r.seed, r.outcome, r.end_ns, r.steps, r.log_saved,
+                     r.rebooted_in_time, r.probes, r.reason
+              FROM results r JOIN cells c ON c.id = r.cell_id;
             """);
         var store = new ResultStore(db, path);
         var version = store.Meta("schema_version");
@@ -97,27 +107,52 @@ public sealed class ResultStore : IDisposable
             using var cmd = _db.CreateCommand();
             cmd.Transaction = tx;
             cmd.CommandText = """
-                INSERT OR IGNORE INTO runs (digest, design, cell, seed, outcome, end_ns, steps, log_saved, rebooted_in_time, probes, reason)
-                VALUES ($digest, $design, $cell, $seed, $outcome, $end, $steps, $log, $reboot, $probes, $reason)
+                INSERT OR IGNORE INTO results (cell_id, seed, outcome, end_ns, steps, log_saved, rebooted_in_time, probes, reason)
+                VALUES ($cell, $seed, $outcome, $end, $steps, $log, $reboot, $probes, $reason)
                 """;
-            var p = new[] { "$digest", "$design", "$cell", "$seed", "$outcome", "$end", "$steps", "$log", "$reboot", "$probes", "$reason" }
+            var p = new[] { "$cell", "$seed", "$outcome", "$end", "$steps", "$log", "$reboot", "$probes", "$reason" }
                 .Select(n => cmd.Parameters.Add(new SqliteParameter { ParameterName = n })).ToArray();
             cmd.Prepare();
             var added = 0;
             foreach (var r in rows)
             {
-                p[0].Value = r.Digest; p[1].Value = r.Design; p[2].Value = r.Cell; p[3].Value = unchecked((long)r.Seed);
-                p[4].Value = OutcomeNames.Of(r.Outcome); p[5].Value = r.EndNs; p[6].Value = r.Steps;
-                p[7].Value = r.LogSaved ? 1 : 0; p[8].Value = r.RebootedInTime ? 1 : 0; p[9].Value = r.Probes; p[10].Value = r.Reason;
+                p[0].Value = CellId(tx, r.Digest, r.Design, r.Cell); p[1].Value = unchecked((long)r.Seed);
+                p[2].Value = OutcomeNames.Of(r.Outcome); p[3].Value = r.EndNs; p[4].Value = r.Steps;
+                p[5].Value = r.LogSaved ? 1 : 0; p[6].Value = r.RebootedInTime ? 1 : 0; p[7].Value = r.Probes; p[8].Value = r.Reason;
                 added += cmd.ExecuteNonQuery();
             }
             tx.Commit();
             return added;
         }
+        catch
+        {
+            _cellIds.Clear();  // ids made in the rolled-back transaction do not exist
+            throw;
+        }
         finally
         {
             _writing.Stop();
         }
+    }
+
+    private readonly Dictionary<(string Digest, string Design, string Cell), long> _cellIds = [];
+
+    /// <summary>The id of a (digest, design, cell), made on first use inside the writing transaction.</summary>
+    private long CellId(SqliteTransaction tx, string digest, string design, string cell)
+    {
+        if (_cellIds.TryGetValue((digest, design, cell), out var id)) return id;
+        using var cmd = _db.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = """
+            INSERT OR IGNORE INTO cells (digest, design, cell) VALUES ($d, $g, $c);
+            SELECT id FROM cells WHERE digest = $d AND design = $g AND cell = $c;
+            """;
+        cmd.Parameters.AddWithValue("$d", digest);
+        cmd.Parameters.AddWithValue("$g", design);
+        cmd.Parameters.AddWithValue("$c", cell);
+        id = (long)cmd.ExecuteScalar()!;
+        _cellIds[(digest, design, cell)] = id;
+        return id;
     }
 
     /// <summary>How many rows the experiment has.</summary>
