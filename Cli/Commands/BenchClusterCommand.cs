@@ -66,7 +66,8 @@ public sealed class BenchClusterCommand : Command<BenchClusterSettings>
                 var one = Single(experiment, seeds, Path.Combine(root, $"single-{r}"), cores, batch);
                 var many = Clustered(experiment, seeds, Path.Combine(root, $"cluster-{r}"), settings2, workers);
                 Console.Error.WriteLine($"{(r == 0 ? "warm-up" : $"repeat {r}")}: one process {one:N0} runs/s, coordinator + {workers} workers {many.FromFirst:N0} runs/s " +
-                                        $"from the first worker up ({many.FromAll:N0} runs/s from the last worker up, {many.JoinLag:F2} s later)");
+                                        $"from the first worker up ({many.FromAll:N0} runs/s from the last worker up, {many.JoinLag:F2} s later; " +
+                                        $"leaving the cluster after the last row took {many.Leaving:F2} s, not counted)");
                 if (r == 0) continue;
                 single.Add(one);
                 clustered.Add(many.FromFirst);
@@ -151,15 +152,17 @@ public sealed class BenchClusterCommand : Command<BenchClusterSettings>
         });
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         var end = coordinator.Run(bound.Token).GetAwaiter().GetResult();
+        var leaving = clock.Elapsed.TotalSeconds - complete;
         if (!end.Completed) throw new InvalidOperationException($"the clustered run did not complete: {end.Error}");
         if (double.IsNaN(all)) all = first;  // fewer workers came than started (one was slow to rejoin): the others did it all
-        return new Clocked(end.Runs / Math.Max(1e-9, complete - first), (end.Runs - storedAtAll) / Math.Max(1e-9, complete - all), all - first);
+        return new Clocked(end.Runs / Math.Max(1e-9, complete - first), (end.Runs - storedAtAll) / Math.Max(1e-9, complete - all), all - first, leaving);
     }
 
     /// <param name="FromFirst">runs/s from the first worker registering to the last row stored.</param>
     /// <param name="FromAll">runs/s of the rows stored from the last worker registering to the last row stored.</param>
     /// <param name="JoinLag">seconds between the first and the last worker registering.</param>
-    private sealed record Clocked(double FromFirst, double FromAll, double JoinLag);
+    /// <param name="Leaving">seconds from the last row stored until the coordinator had left the cluster and stopped (not counted).</param>
+    private sealed record Clocked(double FromFirst, double FromAll, double JoinLag, double Leaving);
 
     /// <summary>Rows/s through what the coordinator does per batch: decode the wire rows, write them in one transaction.</summary>
     private static double Absorb(ExperimentSpec experiment, string from, string dir, int batch)
