@@ -22,6 +22,7 @@ internal static class DumperEntries
             if (r.InFile("machine.ramoops.record_size") && recordSize != Ramoops2638RecordSize)
                 throw r.Error("machine.ramoops.record_size", "4096 (2.6.38's ramoops has a fixed RECORD_SIZE of 4096 bytes)",
                     $"the 2.6.38 ramoops driver has a fixed RECORD_SIZE of 4096 bytes, got record_size = {recordSize}");
+            RefusePstoreParameters(r, design);
             return new DumperSpec(DumperTypes.Ramoops, Ramoops2638RecordSize, memSize, dumpOops);
         }
 
@@ -132,6 +133,43 @@ internal static class DumperEntries
     }
 
     private const string MtdoopsV2 = "mtdoops v2 (era = current)";
+
+    /// <summary>The pstore-era parameters of ramoops (and pstore's own), with what each is and the feature it came with.</summary>
+    private static readonly (string Key, string What, string Feature)[] PstoreParameters =
+    [
+        ("machine.ramoops.console_size", "the pstore console zone (ramoops.console_size)", "CONFIG_PSTORE_CONSOLE"),
+        ("machine.ramoops.pmsg_size", "the pmsg zone (/dev/pmsg0)", "pmsg"),
+        ("machine.ramoops.pmsg", "/dev/pmsg0", "pmsg"),
+        ("machine.ramoops.max_reason", "the ramoops.max_reason parameter", "ramoops.max_reason"),
+        ("machine.ramoops.ecc", "ramoops' ECC (ramoops.ecc)", "pstore-era ramoops"),
+        ("machine.pstore.kmsg_bytes", "pstore (pstore.kmsg_bytes)", "pstore"),
+    ];
+
+    /// <summary>
+    /// The 2.6.38 driver has none of the pstore-era parameters: one set in the file to anything but
+    /// "none" is an anachronism under a 2011 design, and a parameter of another driver under a later
+    /// design's ramoops.era = 2.6.38.
+    /// </summary>
+    private static void RefusePstoreParameters(FieldReader r, string design)
+    {
+        foreach (var (key, what, feature) in PstoreParameters)
+        {
+            if (!r.InFile(key)) continue;
+            var f = r[key];
+            var none = key switch
+            {
+                "machine.ramoops.console_size" or "machine.ramoops.pmsg_size" => r.Size(f, 0) == 0,
+                "machine.ramoops.pmsg" => r.List(f, "a list of strings").Count == 0,
+                "machine.ramoops.max_reason" => r.Long(f, -1, 5) == -1,
+                "machine.ramoops.ecc" => r.Long(f, 0, 64) == 0,
+                _ => KernelParameters.Had(design, feature),   // pstore.kmsg_bytes is pstore's, which efi-pstore uses too
+            };
+            if (none) continue;
+            if (!KernelParameters.Had(design, feature))
+                throw Anachronism(r, key, $"{key[(key.LastIndexOf('.') + 1)..]} unset", what, feature, design);
+            throw r.NotApplicable(f, "ramoops.era = pstore", "the 2.6.38 driver (ramoops.era = 2.6.38), which has no such parameter");
+        }
+    }
 
     /// <summary>
     /// A dumper, driver era or zone that <paramref name="design"/>'s kernel did not have yet: an error

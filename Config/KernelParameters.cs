@@ -164,6 +164,7 @@ public static partial class KernelParameters
         ["pstore-era ramoops"] = "3.5",
         ["pmsg"] = "4.1",
         ["ramoops.max_reason"] = "5.8",
+        ["pstore"] = "2.6.39",
         ["mtdoops v2 (era = current)"] = "6.2",
     };
 

@@ -90,11 +90,28 @@ public class DumperConfigTests
     [InlineData("design = linux-3.12\nmachine.ramoops.pmsg = [\"uuid\"]", 3, "machine.ramoops.pmsg", "/dev/pmsg0 first appeared in Linux 4.1; linux-3.12 (Linux 3.12)")]
     [InlineData("design = linux-4.10\nmachine.ramoops.max_reason = 3", 3, "machine.ramoops.max_reason",
         "expected max_reason = -1 (unset: dump_oops decides) under linux-4.10: the ramoops.max_reason parameter first appeared in Linux 5.8")]
+    [InlineData("machine.ramoops.pmsg = [\"uuid\"]", 2, "machine.ramoops.pmsg", "/dev/pmsg0 first appeared in Linux 4.1; linux-2.6.38 (Linux 2.6.38)")]
+    [InlineData("machine.ramoops.pmsg_size = 4K", 2, "machine.ramoops.pmsg_size", "first appeared in Linux 4.1; linux-2.6.38")]
+    [InlineData("machine.ramoops.console_size = 4K", 2, "machine.ramoops.console_size",
+        "expected console_size unset under linux-2.6.38: the pstore console zone (ramoops.console_size) first appeared in Linux 3.6")]
+    [InlineData("machine.ramoops.max_reason = 2", 2, "machine.ramoops.max_reason", "first appeared in Linux 5.8; linux-2.6.38")]
+    [InlineData("machine.ramoops.ecc = 16", 2, "machine.ramoops.ecc", "ramoops' ECC (ramoops.ecc) first appeared in Linux 3.5")]
+    [InlineData("design = vivek-2011\nmachine.pstore.kmsg_bytes = 4K", 3, "machine.pstore.kmsg_bytes", "pstore (pstore.kmsg_bytes) first appeared in Linux 2.6.39")]
+    [InlineData("design = linux-6.x\nmachine.ramoops { era = \"2.6.38\", console_size = 4K }", 3, "machine.ramoops.console_size",
+        "console_size applies only to ramoops.era = pstore, not to the 2.6.38 driver")]
     [InlineData("machine { dumpers = [mtdoops]\n mtdoops.era = current }", 3, "machine.mtdoops.era",
         "expected era = 2.6.38 or auto under linux-2.6.38: today's mtdoops (the v2 header with its time stamp, magic 0x5d005e00, and oops_buf_busy) first appeared in Linux 6.2")]
     [InlineData("design = linux-4.10\nmachine { dumpers = [mtdoops]\n mtdoops.era = current }", 4, "machine.mtdoops.era", "first appeared in Linux 6.2; linux-4.10 (Linux 4.10)")]
     public void A_dumper_or_zone_the_designs_kernel_did_not_have_names_the_first_kernel_that_had_it(string hocon, int line, string key, string messagePart) =>
         Fails(hocon, line, key, messagePart);
+
+    [Fact]
+    public void The_2_6_38_driver_takes_the_pstore_parameters_set_to_none()
+    {
+        var spec = Load("machine.ramoops { console_size = 0, pmsg_size = 0, pmsg = [], max_reason = -1, ecc = 0 }");
+        Assert.Null(spec.Machine.Dumpers[0].Params);
+        Assert.Null(Load("design = linux-6.x\nmachine { dumpers = [ramoops, efi-pstore], ramoops.era = \"2.6.38\", pstore.kmsg_bytes = 4K }").Machine.Dumpers[0].Params);
+    }
 
     [Fact]
     public void The_loaders_kernel_of_each_design_is_the_designs_era()

@@ -18,7 +18,7 @@ public class CompareSignalTests
     {
         // Ten million seeds under every design: it never ends on its own within the test.
         using var c = ChildProcess.Start("compare", "built-in:k1-two-cpus-panic", "--seeds", "1..10000000");
-        Thread.Sleep(TimeSpan.FromSeconds(5));   // start-up, then runs
+        Thread.Sleep(TimeSpan.FromSeconds(12));   // start-up (seconds on a busy machine), then runs: compare prints nothing before its table
         Assert.False(c.Exited, $"compare ended before it was interrupted: {c.Err}");
         using (var kill = Process.Start("kill", [$"-{signal}", $"{c.Id}"])) kill.WaitForExit();
         Assert.Equal(exit, c.Wait(TimeSpan.FromSeconds(60)));
