@@ -10,12 +10,17 @@ namespace ActorCrash.Actors.Exploration;
 /// to {min, max} (two alternatives each); delivery choices enumerate every due message. No
 /// partial-order reduction: the count is of all schedules in that discretised space.
 /// </summary>
-public sealed class ExhaustiveStrategy : ExplorationStrategy
+public sealed class ExhaustiveStrategy(bool partialOrderReduction = true) : ExplorationStrategy
 {
     private readonly List<int> _choice = [];   // alternative taken at each choice point of the current path
     private readonly List<int> _arity = [];    // how many alternatives each had
 
     public override string Name => "exhaustive";
+
+    /// <summary>Choices the partial-order reduction skipped (asleep or identical deliveries).</summary>
+    public long Pruned { get; private set; }
+
+    public bool PartialOrderReduction => partialOrderReduction;
 
     /// <summary>Schedules (complete runs) explored so far.</summary>
     public long Explored { get; private set; }

@@ -87,6 +87,7 @@ public sealed class MachineRuntime
     public void Start(ISchedulingStrategy strategy, ulong seed)
     {
         _strategy = strategy;
+        (strategy as IRuntimeObserver)?.Attach(this);
         _strategy.Start(seed);
         _queue.Clear();
         _cancelled.Clear();

@@ -28,6 +28,17 @@ public interface ISchedulingStrategy
     long NextLatency(ActorId from, ActorId to, long min, long max) => NextInRange(min, max);
 }
 
+/// <summary>
+/// A strategy that reads the run as it goes — the clock, the step count, the deliveries so far
+/// (<see cref="MachineRuntime.Trace"/>) — e.g. PCT's change points over steps, exhaustive search's
+/// timing instants. <see cref="MachineRuntime.Start"/> attaches it before <see cref="ISchedulingStrategy.Start"/>.
+/// It only reads: every choice still goes through the strategy's answers.
+/// </summary>
+public interface IRuntimeObserver
+{
+    void Attach(MachineRuntime runtime);
+}
+
 /// <summary>The default: seeded uniform choices of order and latency.</summary>
 public sealed class RandomStrategy : ISchedulingStrategy
 {
