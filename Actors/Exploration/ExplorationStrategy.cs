@@ -79,6 +79,12 @@ public abstract class ExplorationStrategy : ISchedulingStrategy, IRuntimeObserve
         return FromPrefix(step, min, max, out var d) ? d : ChooseInRange(step, min, max);
     }
 
+    public long NextTime(ActorId to, long min, long max)
+    {
+        var step = Step++;
+        return FromPrefix(step, min, max, out var d) ? d : ChooseTime(step, to, min, max);
+    }
+
     public long NextLatency(ActorId from, ActorId to, long min, long max)
     {
         var step = Step++;
@@ -103,6 +109,9 @@ public abstract class ExplorationStrategy : ISchedulingStrategy, IRuntimeObserve
     protected virtual long ChooseInRange(int step, long min, long max) => Random.Between(min, max);
 
     protected virtual long ChooseLatency(int step, ActorId to, long min, long max) => ChooseInRange(step, min, max);
+
+    /// <summary>A trigger or fault time for an event landing on <paramref name="to"/>; by default <see cref="ChooseInRange"/>.</summary>
+    protected virtual long ChooseTime(int step, ActorId to, long min, long max) => ChooseInRange(step, min, max);
 
     /// <summary>
     /// A value of [min, max] biased toward its boundaries: min or max a quarter of the time each,
@@ -322,4 +331,5 @@ public sealed class PortfolioStrategy(IReadOnlyList<ExplorationStrategy> members
     public int NextDelivery(ReadOnlySpan<Pending> candidates) => Current.NextDelivery(candidates);
     public long NextInRange(long min, long max) => Current.NextInRange(min, max);
     public long NextLatency(ActorId from, ActorId to, long min, long max) => Current.NextLatency(from, to, min, max);
+    public long NextTime(ActorId to, long min, long max) => Current.NextTime(to, min, max);
 }

@@ -26,6 +26,13 @@ public interface ISchedulingStrategy
     /// a high-priority receiver the short latency.
     /// </summary>
     long NextLatency(ActorId from, ActorId to, long min, long max) => NextInRange(min, max);
+
+    /// <summary>
+    /// A fault or trigger time in [min, max] for an event that will land on <paramref name="to"/>. By
+    /// default a plain <see cref="NextInRange"/>; exhaustive search overrides it to place the event
+    /// just before and after the deliveries to that actor it could fall between.
+    /// </summary>
+    long NextTime(ActorId to, long min, long max) => NextInRange(min, max);
 }
 
 /// <summary>

@@ -38,6 +38,10 @@ public sealed class BenchExploreSettings : MeasurementSettings
     [Description("Measure one part only: speed, find, first-bug (stoprace8) or exhaustive (with and without partial-order reduction).")]
     public string? Only { get; init; }
 
+    [CommandOption("--exhaustive-case <NAME>")]
+    [Description("With --only exhaustive: one case only (e.g. race-logbuf-wedge).")]
+    public string? ExhaustiveCase { get; init; }
+
     public override ValidationResult Validate()
     {
         if (Only is not null && Only is not ("speed" or "find" or "first-bug" or "exhaustive"))
@@ -81,7 +85,7 @@ public sealed class BenchExploreCommand : Command<BenchExploreSettings>
                 Console.WriteLine($"strategy={strategy} cpus={n} runs_per_s={median:F0} (min {min:F0}, max {max:F0}, median of {settings.Repeats})");
             }
         if (Part("first-bug")) FirstBugs(settings);
-        if (Part("exhaustive")) ExhaustiveCounts();
+        if (Part("exhaustive")) ExhaustiveCounts(settings.ExhaustiveCase);
         foreach (var (scenario, property) in Part("find") ? Races : [])
             foreach (var strategy in settings.Strategies.Split(',').Append("portfolio").Distinct())
             {
@@ -116,9 +120,9 @@ public sealed class BenchExploreCommand : Command<BenchExploreSettings>
     }
 
     /// <summary>Exhaustive search with and without partial-order reduction: schedules, verdict, complete or not.</summary>
-    private static void ExhaustiveCounts()
+    private static void ExhaustiveCounts(string? only)
     {
-        foreach (var (name, spec, properties, budget) in ExhaustiveCases.All())
+        foreach (var (name, spec, properties, budget) in ExhaustiveCases.All(only))
             foreach (var por in new[] { true, false })
             {
                 using var explorer = new Explorer(spec, "exhaustive", Properties.For(properties), options: new StrategyOptions(PartialOrderReduction: por));
@@ -126,7 +130,7 @@ public sealed class BenchExploreCommand : Command<BenchExploreSettings>
                 var report = explorer.Explore(1, r => r < budget);
                 var ex = (ExhaustiveStrategy)explorer.Strategy;
                 Console.WriteLine($"exhaustive case={name} por={(por ? "on" : "off")} schedules={ex.Explored} complete={(report.Complete ? "yes" : "no")} " +
-                    $"violation={(report.Violations.Count > 0 ? $"run {report.Violations[0].Run}" : "none")} pruned={ex.Pruned} seconds={sw.Elapsed.TotalSeconds:F2}");
+                    $"violation={(report.Violations.Count > 0 ? $"run {report.Violations[0].Run}" : "none")} runs={ex.Runs} sleep_set_pruned={ex.Pruned} level={ex.Level} seconds={sw.Elapsed.TotalSeconds:F2}");
             }
     }
 
