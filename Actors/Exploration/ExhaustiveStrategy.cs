@@ -22,9 +22,9 @@ namespace ActorCrash.Actors.Exploration;
 /// (the CPUs, the crash kernel, the firmware, the watchdog and the harness), and never otherwise:
 /// a device (NVRAM, the interrupt controller, a dumper's storage) keeps its state to itself.</item>
 /// <item><b>Order.</b> Deviation-bounded iterative deepening (after CHESS's iterative context
-/// bounding): level b explores every path with at most b non-default choices, b = 0, 1, 2, …, so a
-/// bug that needs one unusual timing is found after a few runs; the search is complete when a level
-/// was cut nowhere by its bound. A path with fewer than b deviations is run again at level b (to
+/// bounding): level b explores every path with at most b non-default choices, b = 0, 1, 2, then
+/// without a bound, so a bug that needs one or two unusual choices is found after a few runs; the
+/// search is complete when a level was cut nowhere by its bound. A path with fewer than b deviations is run again at level b (to
 /// find its choice points) but counted once: <see cref="Explored"/> counts distinct schedules
 /// (decision lists), <see cref="Runs"/> every run.</item>
 /// </list>
@@ -37,7 +37,9 @@ public sealed class ExhaustiveStrategy(bool partialOrderReduction = true) : Expl
     private int _traceSeen;      // trace entries already folded into the sleep set
     private int _bound;          // the deviation bound of the current level
     private bool _cut;           // the bound kept some alternative from being explored in this level
-    private bool _blocked;       // every candidate was asleep: the rest of the run is equivalent to an explored one
+    private bool _blocked;
+    /// <summary>After levels 0..this the search drops the bound: a plain depth-first search re-runs nothing.</summary>
+    private const int MaxBoundedLevel = 2;       // every candidate was asleep: the rest of the run is equivalent to an explored one
 
     public override string Name => "exhaustive";
 
@@ -58,7 +60,7 @@ public sealed class ExhaustiveStrategy(bool partialOrderReduction = true) : Expl
     /// <summary>The deepest path seen (choice points of the longest run).</summary>
     public int MaxDepth { get; private set; }
 
-    /// <summary>The deviation bound of the level being explored.</summary>
+    /// <summary>The deviation bound of the level being explored (int.MaxValue: unbounded).</summary>
     public int Level => _bound;
 
     /// <summary>A delivery in a sleep set: which pending message (by sequence number) and how the trace shows it.</summary>
@@ -327,7 +329,7 @@ public sealed class ExhaustiveStrategy(bool partialOrderReduction = true) : Expl
         }
         if (_cut)
         {
-            _bound++;
+            _bound = _bound < MaxBoundedLevel ? _bound + 1 : int.MaxValue;
             _cut = false;
             return true;   // the next level starts from the all-default path
         }

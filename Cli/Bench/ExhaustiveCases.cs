@@ -33,9 +33,7 @@ public static class ExhaustiveCases
         ("race-logbuf-wedge", ScenarioLoader.BuiltIn("race-logbuf-wedge"), [PropertyNames.NoLockHeldByStopped], 400_000),
         ("linux-3.12-2cpus-two-panics", Small("linux-3.12", 2, TwoPanics), MustHold, 1_000_000),
         ("linux-4.10-2cpus-two-panics", Small("linux-4.10", 2, TwoPanics), MustHold, 1_000_000),
-        ("linux-3.12-3cpus-two-panics", Small("linux-3.12", 3, TwoPanics), MustHold, 1_000_000),
         ("linux-2.6.38-3cpus-one-panic", Small("linux-2.6.38", 3, OnePanic), MustHold, 1_000_000),
         ("linux-2.6.38-2cpus-one-panic-ramoops", Small("linux-2.6.38", 2, OnePanic, "ramoops"), MustHold, 1_000_000),
-        ("linux-3.12-2cpus-two-panics-ramoops", Small("linux-3.12", 2, TwoPanics, "ramoops"), MustHold, 1_000_000),
     ];
 }

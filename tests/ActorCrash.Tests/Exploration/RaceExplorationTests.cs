@@ -149,20 +149,19 @@ public class ExhaustiveSearchTests
             machine.Run(1, dfs);
             seen.Add(string.Join(",", machine.Runtime.Decisions));
         } while (dfs.Advance());
-        Assert.Equal(report.Runs, dfs.Explored);
-        Assert.Equal(dfs.Explored, seen.Count);
+        Assert.Equal(report.Runs, dfs.Runs);
+        Assert.Equal(dfs.Explored, seen.Count);   // a schedule re-run at a higher deviation bound is counted once
     }
 
     [Theory]
-    [InlineData("linux-3.12", 2)]   // 144 schedules when written
-    [InlineData("linux-3.12", 3)]   // 4,064
-    [InlineData("linux-4.10", 2)]   // 144
+    [InlineData("linux-3.12", 2)]   // 144 schedules at the range ends only; 5,576 with the timing instants (partial-order reduction on)
+    [InlineData("linux-4.10", 2)]   // 144; 7,032 (3 CPUs: over 100,000 with the instants, in bench-explore's exhaustive part instead)
     public void Under_a_design_with_panic_lock_two_panics_never_hang_in_any_schedule(string design, int cpus) =>
         ExploresEverySchedule(Small(design, cpus, TwoPanics));
 
     [Theory]
-    [InlineData(2)]   // 16 schedules when written
-    [InlineData(3)]   // 224
+    [InlineData(2)]   // 16 schedules when written (range ends only)
+    [InlineData(3)]   // 224; 6,060 with the latency instants
     public void Under_2638_one_panic_never_hangs_in_any_schedule(int cpus) =>
         ExploresEverySchedule(Small("linux-2.6.38", cpus, OnePanic));
 
