@@ -17,10 +17,11 @@ namespace ActorCrash.Actors.Exploration;
 /// <item><b>Partial-order reduction</b> (unless turned off): sleep sets (Godefroid 1996) over the
 /// deliveries due at one instant — once a delivery has been explored first, a sibling branch does not
 /// put it first again until something dependent has been delivered — and of several identical
-/// messages (same sender, receiver and content) only the first is tried. Two deliveries are
-/// dependent when they go to the same actor, when both go to actors that share the kernel's memory
-/// (the CPUs, the crash kernel, the firmware, the watchdog and the harness), and never otherwise:
-/// a device (NVRAM, the interrupt controller, a dumper's storage) keeps its state to itself.</item>
+/// messages (same sender, receiver and content) only the first is tried; and a time range is not
+/// placed around deliveries it commutes with. Two deliveries are dependent when they go to the same
+/// actor, when both go to actors that share the kernel's memory (the CPUs, the crash kernel, the
+/// watchdog, the harness), or when either goes to one that acts on the whole machine (the firmware,
+/// the fault injector); the interrupt controller and NVRAM keep their state to themselves.</item>
 /// <item><b>Order.</b> Deviation-bounded iterative deepening (after CHESS's iterative context
 /// bounding): level b explores every path with at most b non-default choices, b = 0, 1, 2, then
 /// without a bound, so a bug that needs one or two unusual choices is found after a few runs; the

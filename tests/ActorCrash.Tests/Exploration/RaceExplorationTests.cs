@@ -1,6 +1,7 @@
 using ActorCrash.Actors;
 using ActorCrash.Actors.Exploration;
 using ActorCrash.Actors.Runtime;
+using ActorCrash.Cli.Bench;
 using ActorCrash.Config;
 using Xunit;
 
@@ -119,20 +120,12 @@ public class RaceExplorationTests : AkkaDevices.MachineTestKit
 /// <summary>Bounded exhaustive search: completeness on small machines, and that it finds K1 on two CPUs.</summary>
 public class ExhaustiveSearchTests
 {
-    private static ScenarioSpec Small(string design, int cpus, string triggers) => ScenarioLoader.LoadText($$"""
-        name = "small"
-        design = "{{design}}"
-        cmdline = "panic=10"
-        machine { cpus = {{cpus}}, kdump.loaded = false, dumpers = [] }
-        timing.console-ns-per-char = 0ns
-        triggers = [ {{triggers}} ]
-        limits.virtual-time = 1m
-        """, "test");
+    private static ScenarioSpec Small(string design, int cpus, string triggers) => ExhaustiveCases.Small(design, cpus, triggers);
 
-    private const string OnePanic = "{ at = 0us, cpu = 0, event = panic }";
-    private const string TwoPanics = OnePanic + "\n{ at = [0us, 100us], cpu = 1, event = panic }";
+    private const string OnePanic = ExhaustiveCases.OnePanic;
+    private const string TwoPanics = ExhaustiveCases.TwoPanics;
 
-    private static readonly string[] MustHold = [PropertyNames.NoHang, PropertyNames.RebootInTime, PropertyNames.SingleKexecOrRestart];
+    private static readonly string[] MustHold = ExhaustiveCases.MustHold;
 
     /// <summary>Runs the whole space and checks the count is honest: every schedule is run once, none twice.</summary>
     private static void ExploresEverySchedule(ScenarioSpec spec)
