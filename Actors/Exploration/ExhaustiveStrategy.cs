@@ -8,12 +8,13 @@ namespace ActorCrash.Actors.Exploration;
 /// at every new choice point; after the run, <see cref="Advance"/> backtracks to the deepest choice
 /// point with an untried alternative.
 /// <list type="bullet">
-/// <item><b>Timing instants.</b> A time range (a trigger's <c>at = [min, max]</c>, a latency) is not
-/// only its two ends: every delivery to the same actor that the event could fall before or after —
-/// one the run delivered inside the window before this event landed, so it does not depend on the
-/// value chosen — adds the instants just before and just after it (t − 1, t + 1). The instants are
-/// learnt from the runs under that choice point and kept per choice point (by path), so the
-/// alternatives grow as the search sees more; the space is still finite.</item>
+/// <item><b>Timing instants.</b> A fault or trigger time (<c>at = [min, max]</c>) is not only its
+/// two ends: every delivery the event could fall before or after — one the run delivered inside the
+/// window before this event landed, so it does not depend on the value chosen — adds the instants
+/// just before and just after it (t − 1, t + 1). The instants are learnt from the runs under that
+/// choice point (the run at the range's end sees them all) and kept per choice point (by path), so
+/// the alternatives grow as the search sees more; the space is still finite. A message latency
+/// keeps its two ends: instants per message multiply past any small machine's budget.</item>
 /// <item><b>Partial-order reduction</b> (unless turned off): sleep sets (Godefroid 1996) over the
 /// deliveries due at one instant — once a delivery has been explored first, a sibling branch does not
 /// put it first again until something dependent has been delivered — and of several identical
@@ -86,6 +87,8 @@ public sealed class ExhaustiveStrategy(bool partialOrderReduction = true) : Expl
         public int Target;                // the actor the event lands on (−1: any)
         public ulong Key;
         public SortedSet<long> Values = [];
+        public HashSet<long> Tried = [];
+        public bool Learn;                // a fault or trigger time: learns the instants around deliveries
         public long Value;
         public bool IsDefault => Range ? Value == Min : Choice == FirstAwake();
 
@@ -146,9 +149,10 @@ public sealed class ExhaustiveStrategy(bool partialOrderReduction = true) : Expl
 
     protected override long ChooseTime(int step, ActorId to, long min, long max) => Time(step, to.Index, min, max);
 
-    protected override long ChooseLatency(int step, ActorId to, long min, long max) => Time(step, to.Index, min, max);
+    /// <summary>A latency: its two ends (the instants between are for fault and trigger times; per message they multiply past any small machine's budget).</summary>
+    protected override long ChooseLatency(int step, ActorId to, long min, long max) => Time(step, to.Index, min, max, learn: false);
 
-    private long Time(int step, int target, long min, long max)
+    private long Time(int step, int target, long min, long max, bool learn = true)
     {
         FoldDeliveries();
         var index = NodeAt(step);
@@ -165,7 +169,7 @@ public sealed class ExhaustiveStrategy(bool partialOrderReduction = true) : Expl
         _path.Add(new Node
         {
             Step = step, Range = true, Min = min, Max = max, T0 = Runtime?.Now ?? 0, Target = target, Key = key,
-            Values = values, Value = min, Deviations = DeviationsAbove(_path.Count),
+            Values = values, Value = min, Deviations = DeviationsAbove(_path.Count), Learn = learn,
         });
         return min;
     }
@@ -344,16 +348,23 @@ public sealed class ExhaustiveStrategy(bool partialOrderReduction = true) : Expl
         var mayDeviate = n.Deviations + 1 <= _bound;
         if (n.Range)
         {
-            // Alternatives in ascending order: the next value above the current one.
-            if (n.Value >= n.Max) return false;
-            var above = n.Values.GetViewBetween(n.Value + 1, n.Max);
-            if (above.Count == 0) return false;
+            // The smallest value not tried yet: instants learnt below the current value (from the runs at
+            // the range's end, say) are tried too.
+            n.Tried.Add(n.Value);
+            long? next = null;
+            foreach (var v in n.Values)
+                if (!n.Tried.Contains(v))
+                {
+                    next = v;
+                    break;
+                }
+            if (next is null) return false;
             if (!mayDeviate)
             {
                 _cut = true;
                 return false;
             }
-            n.Value = above.Min;
+            n.Value = next.Value;
             return true;
         }
         n.Done.Add(n.Choice);
@@ -383,7 +394,7 @@ public sealed class ExhaustiveStrategy(bool partialOrderReduction = true) : Expl
         var trace = rt.Trace;
         foreach (var n in _path)
         {
-            if (!n.Range) continue;
+            if (!n.Range || !n.Learn) continue;
             var lo = n.T0 + n.Min;
             var landed = n.T0 + n.Value;
             for (var i = LowerBound(trace, lo); i < trace.Count && trace[i].Time < landed; i++)
