@@ -200,7 +200,7 @@ public sealed class Machine : IDisposable
             _ => new InjectEntry(t.Kind, t.Message),   // oops, sysrq, lockup reports, WARN, orderly reboot/halt/power-off, stray writes
         };
         var to = t.Kind == TriggerKind.CorruptCrashKernel ? CrashKernel : _cpus[t.Cpu].Address;
-        Runtime.Send(Harness, to, message, Runtime.Choose(t.AtNs, t.AtLatestNs));  // at = [min, max]: a fault-timing choice of the run
+        Runtime.Send(Harness, to, message, Runtime.Choose(t.AtNs, t.AtLatestNs, to));  // at = [min, max]: a fault-timing choice of the run
     }
 
     /// <summary>The full result of the last run: console, milestones, NVRAM read back, CPUs, locks, decisions, trace.</summary>

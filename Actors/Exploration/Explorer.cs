@@ -35,16 +35,18 @@ public sealed class Explorer : IDisposable
     private Machine? _checker;
 
     /// <param name="system">Where the machines' device actors live (a TestKit's system); default the process's shared one.</param>
+    /// <param name="options">PCT's depth, exhaustive search's partial-order reduction (default: d = 3, reduction on).</param>
     public Explorer(ScenarioSpec spec, string strategy, IReadOnlyList<Property>? properties = null, string? scenarioSha256 = null,
-        global::Akka.Actor.ActorSystem? system = null)
+        global::Akka.Actor.ActorSystem? system = null, StrategyOptions? options = null)
     {
         _system = system;
         Spec = spec;
         StrategyName = strategy;
-        Strategy = Strategies.Create(strategy);
+        Strategy = Strategies.Create(strategy, options);
         Properties = properties ?? Exploration.Properties.For(spec.Properties);
         ScenarioSha256 = scenarioSha256;
         _machine = NewMachine(spec);
+        Strategies.Calibrate(Strategy, _machine);  // PCT's k: one fixed run of the scenario, the same in every explorer
     }
 
     private readonly global::Akka.Actor.ActorSystem? _system;

@@ -87,6 +87,7 @@ public sealed class MachineRuntime
     public void Start(ISchedulingStrategy strategy, ulong seed)
     {
         _strategy = strategy;
+        (strategy as IRuntimeObserver)?.Attach(this);
         _strategy.Start(seed);
         _queue.Clear();
         _cancelled.Clear();
@@ -131,14 +132,14 @@ public sealed class MachineRuntime
         return Send(from, to, message, d);
     }
 
-    /// <summary>A timing or fault choice in [min, max], made and recorded by the strategy.</summary>
-    public long Choose(long min, long max)
+    /// <summary>A timing or fault choice in [min, max], made and recorded by the strategy (<paramref name="about"/>: the actor the event lands on, if one).</summary>
+    public long Choose(long min, long max, ActorId? about = null)
     {
         if (min >= max) return min;
         long d;
         try
         {
-            d = _strategy.NextInRange(min, max);
+            d = about is { } to ? _strategy.NextTime(to, min, max) : _strategy.NextInRange(min, max);
         }
         catch (Exception e)
         {
@@ -147,6 +148,9 @@ public sealed class MachineRuntime
         _decisions.Add(d);
         return d;
     }
+
+    /// <summary>The message a pending delivery carries (for strategies that compare candidates, e.g. partial-order reduction).</summary>
+    public Message MessageOf(in Pending p) => _slots[p.Slot]!;
 
     /// <summary>Withdraws a pending message (a timer whose wait ended another way). It is never delivered or traced.</summary>
     public void Cancel(long handle)
