@@ -141,7 +141,7 @@ public sealed class Machine : IDisposable
     {
         var waiters = channel.Waiters;
         if (waiters.Count == 0) return;
-        var wake = new Wake(channel);
+        var wake = channel.WakeMessage ??= new Wake(channel);  // immutable: one per channel
         for (var i = 0; i < waiters.Count; i++)
             Runtime.Send(from, _cpus[waiters[i]].Address, wake, Interconnect.CachelineMinNs, Interconnect.CachelineMaxNs);
     }
