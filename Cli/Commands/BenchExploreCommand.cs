@@ -29,8 +29,13 @@ public sealed class BenchExploreSettings : MeasurementSettings
     [Description("Base seeds per race scenario and strategy; the median runs-to-find is reported. Default: 5.")]
     public int FindSeeds { get; init; } = 5;
 
+    [CommandOption("--ties-cpus <N>")]
+    [Description("CPU count at which delay-bounding (every fan-out ties) is measured against random; 0 skips it. Default: 512.")]
+    public int TiesCpus { get; init; } = 512;
+
     public override ValidationResult Validate()
     {
+        if (TiesCpus is < 0 or 1 or > 4096) return ValidationResult.Error("--ties-cpus takes a CPU count from 2 to 4096, or 0");
         if (Repeats < 1 || FindSeeds < 1) return ValidationResult.Error("--repeats and --find-seeds must be at least 1");
         if (ValidateTime() is { Successful: false } time) return time;
         if (!Cpus.Split(',').All(c => int.TryParse(c, out var n) && n is >= 2 and <= 4096))
@@ -67,6 +72,7 @@ public sealed class BenchExploreCommand : Command<BenchExploreSettings>
                 var (median, min, max) = Measure(explorer, settings.Repeats, settings.Seconds);
                 Console.WriteLine($"strategy={strategy} cpus={n} runs_per_s={median:F0} (min {min:F0}, max {max:F0}, median of {settings.Repeats})");
             }
+        if (settings.TiesCpus > 0) TieCost(BenchCommand.WithCpus(baseSpec, settings.TiesCpus), settings, noHang);
         foreach (var (scenario, property) in Races)
             foreach (var strategy in settings.Strategies.Split(',').Append("portfolio").Distinct())
             {
@@ -84,6 +90,19 @@ public sealed class BenchExploreCommand : Command<BenchExploreSettings>
                     $"found={found.Count}/{settings.FindSeeds} runs=[{string.Join(",", runs.Select(r => r < 0 ? $">{settings.FindBudget}" : $"{r}"))}]");
             }
         return (int)ExitCode.Ok;
+    }
+
+    /// <summary>
+    /// Delay-bounding against random on a big machine: delay-bounding gives every fan-out message the
+    /// same minimum latency, so a stop IPI to N CPUs is a tie group of N; its runs/s show what the
+    /// runtime's tie handling costs. The ratio is random's runs/s over delay-bounding's (1 = as fast).
+    /// </summary>
+    private static void TieCost(ScenarioSpec spec, BenchExploreSettings settings, IReadOnlyList<Property> noHang)
+    {
+        var n = spec.Machine.CpuCount;
+        var random = Measure(new Explorer(spec, "random", noHang), settings.Repeats, settings.Seconds).Median;
+        var delay = Measure(new Explorer(spec, "delay-bounding", noHang), settings.Repeats, settings.Seconds).Median;
+        Console.WriteLine($"ties cpus={n} random_runs_per_s={random:F0} delay_bounding_runs_per_s={delay:F0} random_over_delay_bounding={random / delay:F2} (median of {settings.Repeats})");
     }
 
     private static (double Median, double Min, double Max) Measure(Explorer explorer, int repeats, double seconds)
