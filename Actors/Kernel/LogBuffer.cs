@@ -62,6 +62,9 @@ public sealed class LogBuffer
         return sb.ToString();
     }
 
+    /// <summary>The length of <see cref="Line"/>(<paramref name="index"/>), without making the string.</summary>
+    public int LineLength(int index) => _lineEnds[index] - (index == 0 ? 0 : _lineEnds[index - 1]) - 1;
+
     public string Line(int index)
     {
         var start = index == 0 ? 0 : _lineEnds[index - 1];
