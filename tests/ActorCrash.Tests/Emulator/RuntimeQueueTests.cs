@@ -48,6 +48,7 @@ public class RuntimeQueueTests : Akka.TestKit.Xunit2.TestKit
             onHit?.Invoke(runtime, h);
         };
         var device = Sys.ActorOf(Props.Create(() => new Callback(on)).WithDispatcher(CallingThreadDispatcher.Id));
+        device.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(30)).Wait();  // started: a Tell is now handled before it returns
         return (runtime, runtime.Register("device", device, resetAtStart: false), delivered);
     }
 
