@@ -42,11 +42,16 @@ public sealed class BenchExploreSettings : MeasurementSettings
     [Description("With --only exhaustive: one case only (e.g. race-logbuf-wedge).")]
     public string? ExhaustiveCase { get; init; }
 
+    [CommandOption("--ties-cpus <N>")]
+    [Description("CPU count at which delay-bounding (every fan-out ties) is measured against random; 0 skips it. Default: 512.")]
+    public int TiesCpus { get; init; } = 512;
+
     public override ValidationResult Validate()
     {
         if (Only is not null && Only is not ("speed" or "find" or "first-bug" or "exhaustive"))
             return ValidationResult.Error("--only takes speed, find, first-bug or exhaustive");
         if (FirstBugSeeds < 1) return ValidationResult.Error("--first-bug-seeds must be at least 1");
+        if (TiesCpus is < 0 or 1 or > 4096) return ValidationResult.Error("--ties-cpus takes a CPU count from 2 to 4096, or 0");
         if (Repeats < 1 || FindSeeds < 1) return ValidationResult.Error("--repeats and --find-seeds must be at least 1");
         if (ValidateTime() is { Successful: false } time) return time;
         if (!Cpus.Split(',').All(c => int.TryParse(c, out var n) && n is >= 2 and <= 4096))
@@ -84,6 +89,7 @@ public sealed class BenchExploreCommand : Command<BenchExploreSettings>
                 var (median, min, max) = Measure(explorer, settings.Repeats, settings.Seconds);
                 Console.WriteLine($"strategy={strategy} cpus={n} runs_per_s={median:F0} (min {min:F0}, max {max:F0}, median of {settings.Repeats})");
             }
+        if (Part("speed") && settings.TiesCpus > 0) TieCost(BenchCommand.WithCpus(baseSpec, settings.TiesCpus), settings, noHang);
         if (Part("first-bug")) FirstBugs(settings);
         if (Part("exhaustive")) ExhaustiveCounts(settings.ExhaustiveCase);
         foreach (var (scenario, property) in Part("find") ? Races : [])
@@ -132,6 +138,19 @@ public sealed class BenchExploreCommand : Command<BenchExploreSettings>
                 Console.WriteLine($"exhaustive case={name} por={(por ? "on" : "off")} schedules={ex.Explored} complete={(report.Complete ? "yes" : "no")} " +
                     $"violation={(report.Violations.Count > 0 ? $"run {report.Violations[0].Run}" : "none")} runs={ex.Runs} sleep_set_pruned={ex.Pruned} level={ex.Level} seconds={sw.Elapsed.TotalSeconds:F2}");
             }
+    }
+
+    /// <summary>
+    /// Delay-bounding against random on a big machine: delay-bounding gives every fan-out message the
+    /// same minimum latency, so a stop IPI to N CPUs is a tie group of N; its runs/s show what the
+    /// runtime's tie handling costs. The ratio is random's runs/s over delay-bounding's (1 = as fast).
+    /// </summary>
+    private static void TieCost(ScenarioSpec spec, BenchExploreSettings settings, IReadOnlyList<Property> noHang)
+    {
+        var n = spec.Machine.CpuCount;
+        var random = Measure(new Explorer(spec, "random", noHang), settings.Repeats, settings.Seconds).Median;
+        var delay = Measure(new Explorer(spec, "delay-bounding", noHang), settings.Repeats, settings.Seconds).Median;
+        Console.WriteLine($"ties cpus={n} random_runs_per_s={random:F0} delay_bounding_runs_per_s={delay:F0} random_over_delay_bounding={random / delay:F2} (median of {settings.Repeats})");
     }
 
     private static (double Median, double Min, double Max) Measure(Explorer explorer, int repeats, double seconds)
