@@ -61,6 +61,9 @@ public sealed class MachineRuntime
     /// </summary>
     public Action<ActorId, Exception>? OnFault { get; set; }
 
+    /// <summary>A passive observer of the runs (trace export, coverage); null (the default) costs a null check per hook.</summary>
+    public Tracing.IRunObserver? Observer { get; set; }
+
     /// <summary>
     /// Adds a device; its index is its address in the pending set. Unless <paramref name="resetAtStart"/>
     /// is false (the CPUs: their <c>PowerOn</c> resets them), <see cref="Start"/> Tells it <see cref="ResetDevice"/>.
@@ -102,6 +105,7 @@ public sealed class MachineRuntime
         _stopped = false;
         Now = 0;
         Steps = 0;
+        Observer?.Started();
         foreach (var device in _resetByRuntime) device.Tell(ResetDevice.Instance, ActorRefs.NoSender);
     }
 
@@ -109,6 +113,7 @@ public sealed class MachineRuntime
     public long Send(ActorId from, ActorId to, Message message, long delayNs = 0)
     {
         var p = new Pending { Due = Now + delayNs, Seq = ++_seq, From = from, To = to, Slot = Store(message) };
+        Observer?.Sent(p.Seq, from.Index, to.Index, Now);
         if (_tieCount > 0 && p.Due == _tieDue) AddTie(p);  // joins the instant the strategy is working through, last in send order
         else _queue.Push(p);
         return p.Seq;
@@ -185,6 +190,7 @@ public sealed class MachineRuntime
             Steps++;
             var message = Take(next.Slot);
             _trace.Add(new TraceEntry(Now, next.From, next.To, message));
+            Observer?.Delivering(next.Seq, Now);
             _refs[next.To.Index].Tell(message, _refs[next.From.Index]);
         }
     }
