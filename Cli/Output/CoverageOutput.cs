@@ -83,7 +83,7 @@ public static class CoverageOutput
             foreach (var b in hit)
             {
                 var h = d.Bugs[b.Name];
-                o.WriteLine(Inv($"    {b.Name} ({b.Reference}): {h.Runs:N0} runs, first run {h.FirstRun} (seed {h.FirstSeed})"));
+                o.WriteLine(Inv($"    {b.Name} ({b.Reference}): {h.Runs:N0} run{(h.Runs == 1 ? "" : "s")}, first run {h.FirstRun} (seed {h.FirstSeed})"));
             }
             var missed = KnownBugs.All.Where(b => !d.Bugs.ContainsKey(b.Name)).Select(b => b.Name).ToArray();
             if (missed.Length > 0) o.WriteLine($"  known bugs not hit: {string.Join(", ", missed)}");
