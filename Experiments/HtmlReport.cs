@@ -216,31 +216,29 @@ public static class HtmlReport
 
         """;
 
-    // Checks that every chart drew what the page says it holds, and marks the body for the test.
+    // Checks that every chart and sequence diagram drew what the page says it holds, and marks the body for the test.
     private const string Script = """
         (function () {
           var errors = [];
           window.addEventListener('error', function (e) { errors.push(String(e.message)); document.body.setAttribute('data-errors', errors.join(' | ')); });
-          var figures = document.querySelectorAll('figure.chart');
-          var drawn = 0;
-          figures.forEach(function (f) {
-            var svg = f.querySelector('svg');
-            var bars = svg ? svg.querySelectorAll('rect.bar') : [];
-            var box = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
-            if (svg && bars.length === Number(f.getAttribute('data-bars')) && box.width > 0 && box.height > 0) drawn++;
-          });
-          document.body.setAttribute('data-charts', String(drawn) + '/' + String(figures.length));
-          // Each embedded sequence diagram: an SVG with a size and as many arrows as its figure says.
-          var sequences = document.querySelectorAll('figure.sequence');
-          var shown = 0;
-          sequences.forEach(function (f) {
-            var svg = f.querySelector('svg.sequence');
-            var arrows = svg ? svg.querySelectorAll('g.delivery line.arrow') : [];
-            var box = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
-            if (svg && arrows.length === Number(f.getAttribute('data-arrows')) && box.width > 0 && box.height > 0) shown++;
-          });
+          // A figure is drawn when its SVG has a size and holds as many items as the figure says.
+          function measure(figures, svgSelector, itemSelector, countAttribute) {
+            var drawn = 0;
+            figures.forEach(function (f) {
+              var svg = f.querySelector(svgSelector);
+              var items = svg ? svg.querySelectorAll(itemSelector) : [];
+              var box = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
+              if (svg && items.length === Number(f.getAttribute(countAttribute)) && box.width > 0 && box.height > 0) drawn++;
+            });
+            return drawn;
+          }
+          var charts = document.querySelectorAll('figure.chart');
+          var sequences = document.querySelectorAll('figure.sequence');   // the first failing runs' sequence diagrams
+          var drawn = measure(charts, 'svg', 'rect.bar', 'data-bars');
+          var shown = measure(sequences, 'svg.sequence', 'g.delivery line.arrow', 'data-arrows');
+          document.body.setAttribute('data-charts', String(drawn) + '/' + String(charts.length));
           document.body.setAttribute('data-sequences', String(shown) + '/' + String(sequences.length));
-          document.body.setAttribute('data-rendered', drawn === figures.length && shown === sequences.length && errors.length === 0 ? 'ok' : 'failed');
+          document.body.setAttribute('data-rendered', drawn === charts.length && shown === sequences.length && errors.length === 0 ? 'ok' : 'failed');
         })();
 
         """;

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using ActorCrash.Cli.Commands;
-using Spectre.Console.Cli;
 using Xunit;
 
 namespace ActorCrash.Tests.Tracing;
@@ -8,18 +6,7 @@ namespace ActorCrash.Tests.Tracing;
 /// <summary>run/replay --perfetto/--svg and explore --coverage through the command line: files written, deterministic, bad paths exit 2.</summary>
 public sealed class TraceCliTests
 {
-    private static int Cli(params string[] args)
-    {
-        var app = new CommandApp();
-        app.Configure(c =>
-        {
-            ActorCrash.Cli.CliApp.Configure(c);
-            c.AddCommand<RunCommand>("run");
-            c.AddCommand<ExploreCommand>("explore");
-            c.AddCommand<ReplayCommand>("replay");
-        });
-        return app.Run(args);
-    }
+    private static int Cli(params string[] args) => Exploration.ExploreCliTests.Cli(args);
 
     [Fact]
     public void Run_writes_the_same_perfetto_trace_and_svg_for_the_same_seed()
