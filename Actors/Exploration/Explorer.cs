@@ -18,6 +18,8 @@ public sealed class ExploreReport
     public long DeterminismChecks { get; internal set; }
     /// <summary>Called with each violation as it is kept, so the caller can save it at once (a kill then loses nothing).</summary>
     public Action<Violation>? OnViolation { get; init; }
+    /// <summary>When set, every run is added to it (`explore --coverage`); runs are added in index order.</summary>
+    public Coverage? Coverage { get; init; }
 }
 
 /// <summary>
@@ -78,6 +80,7 @@ public sealed class Explorer : IDisposable
     {
         report ??= new ExploreReport();
         var exhaustive = Strategy as ExhaustiveStrategy;
+        if (report.Coverage is not null) Coverage.Watch(_machine);
         while (keepRunning(report.Runs))
         {
             var run = report.Runs;
@@ -85,6 +88,7 @@ public sealed class Explorer : IDisposable
             var summary = _machine.Run(runSeed, Strategy);
             report.Runs++;
             report.Outcomes.Add((summary.Outcome, summary.Reason));
+            report.Coverage?.Add(new RunView(_machine, summary), run);
 
             var found = false;
             if (Properties.Count > 0)

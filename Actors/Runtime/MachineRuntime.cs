@@ -68,6 +68,9 @@ public sealed class MachineRuntime
     /// </summary>
     public Action<ActorId, Exception>? OnFault { get; set; }
 
+    /// <summary>A passive observer of the runs (trace export, coverage); null (the default) costs a null check per hook.</summary>
+    public Tracing.IRunObserver? Observer { get; set; }
+
     /// <summary>
     /// Adds a device; its index is its address in the pending set. Unless <paramref name="resetAtStart"/>
     /// is false (the CPUs: their <c>PowerOn</c> resets them), <see cref="Start"/> Tells it <see cref="ResetDevice"/>.
@@ -110,6 +113,7 @@ public sealed class MachineRuntime
         _stopped = false;
         Now = 0;
         Steps = 0;
+        Observer?.Started();
         foreach (var device in _resetByRuntime) device.Tell(ResetDevice.Instance, ActorRefs.NoSender);
     }
 
@@ -119,6 +123,7 @@ public sealed class MachineRuntime
         var due = Now + delayNs;
         var seq = ++_seq;
         var slot = Store(message, from, to, seq, due);
+        Observer?.Sent(seq, from.Index, to.Index, Now);
         // One due at the instant the strategy is working through joins it, last in send order.
         if (_tieCount > 0 && due == _tieDue) AddTie(new Pending { Due = due, Seq = seq, From = from, To = to, Slot = slot });
         else _queue.Push(due, seq, slot);
@@ -205,6 +210,7 @@ public sealed class MachineRuntime
             Steps++;
             var message = Take(next.Slot);
             _trace.Add(new TraceEntry(Now, next.From, next.To, message));
+            Observer?.Delivering(next.Seq, Now);
             _refs[next.To.Index].Tell(message, _refs[next.From.Index]);
         }
     }

@@ -63,6 +63,10 @@ public sealed class ExploreSettings : CommandSettings
     [Description("Where violations are saved as JSON. Default: actorcrash-violations.")]
     public string Out { get; init; } = "actorcrash-violations";
 
+    [CommandOption("--coverage [FILE]")]
+    [Description("Print what the runs reached (panic-path functions, CPU states and locks at the stop, outcomes, known bugs) and write it as JSON (schemas/coverage.schema.json) to FILE, default OUT/SCENARIO-coverage.json.")]
+    public FlagValue<string>? Coverage { get; init; }
+
     public TimeSpan? TimeBudget => Options.ParseWallTime(Time);
 
     public override ValidationResult Validate()
@@ -112,8 +116,10 @@ public sealed class ExploreCommand : Command<ExploreSettings>
         bool KeepRunning(long runs) => runs < budget && (time is null || (runs & 255) != 0 || sw.Elapsed < time) && !stop.IsCancellationRequested;
         // Each violation is saved the moment it is found: Ctrl-C, SIGTERM or kill -9 later loses none.
         var saved = new List<(Violation Violation, string Path)>();
+        var coveragePath = ExploreCoverage.Path(settings.Coverage, settings.Out, spec.Name);
         var report = new ExploreReport
         {
+            Coverage = coveragePath is null ? null : new Coverage(),
             OnViolation = v => saved.Add((v, ViolationFiles.Save(settings.Out, spec, ViolationFiles.Complete(v, text)))),
         };
         var every = settings.CheckDeterminism ? DeterminismEvery : 0;
@@ -139,6 +145,7 @@ public sealed class ExploreCommand : Command<ExploreSettings>
         var summary = Summary(spec, settings, explorer, report, saved, sw.Elapsed, seed);
         if (settings.Json) Console.Out.WriteLine(JsonOutput.Serialize(summary));
         else WriteSummary(summary, Console.Out);
+        ExploreCoverage.Write(report.Coverage, coveragePath, spec, settings.Strategy, seed, settings.Json ? Console.Error : Console.Out);
         foreach (var n in report.NonDeterministic)
             Console.Error.WriteLine($"emulator bug: non-deterministic run: {n}");
         if (Interruption.ExitCode is { } interrupted) return interrupted;
