@@ -12,7 +12,7 @@ namespace ActorCrash.Actors.Exploration;
 /// Fault timings (<c>at = [min, max]</c>, <see cref="NextInRange"/>) are uniform random in every
 /// randomised strategy: orders and latencies are what the strategies differ in.
 /// </summary>
-public abstract class ExplorationStrategy : ISchedulingStrategy
+public abstract class ExplorationStrategy : ISchedulingStrategy, IRunIndexedStrategy
 {
     private IReadOnlyList<long> _prefix = [];
 
@@ -33,12 +33,19 @@ public abstract class ExplorationStrategy : ISchedulingStrategy
         set => _prefix = value;
     }
 
-    /// <summary>The largest number of choice points a run of this strategy has asked so far (PCT's k).</summary>
+    /// <summary>
+    /// The number of choice points a run is expected to ask (PCT's k), from <see cref="Calibrate"/>:
+    /// never learnt from earlier runs, so run i's choices depend only on (scenario, seed, i).
+    /// </summary>
     protected int MaxStepsSeen { get; private set; }
+
+    public void Calibrate(int steps) => MaxStepsSeen = steps;
+
+    /// <summary>Run-index-free by default: the seed (the explorer's seed + i) is all a run depends on.</summary>
+    public virtual void BeginRun(long run) { }
 
     public void Start(ulong seed)
     {
-        MaxStepsSeen = Math.Max(MaxStepsSeen, Step);
         Step = 0;
         Divergence = null;
         Random.Reseed(seed);
@@ -74,7 +81,7 @@ public abstract class ExplorationStrategy : ISchedulingStrategy
         return false;
     }
 
-    /// <summary>k: the number of choice points a run is expected to ask (the largest seen, at least 64).</summary>
+    /// <summary>k: the number of choice points a run is expected to ask (the calibration, at least 64).</summary>
     protected int EstimatedSteps => Math.Max(64, MaxStepsSeen);
 
     /// <summary>Called at the start of each run, after the base has reseeded <see cref="Random"/>.</summary>
@@ -203,17 +210,30 @@ public sealed class DelayBoundingStrategy(int delays = 2) : ExplorationStrategy
     private bool IsDelay(int step) => Array.IndexOf(_delayPoints, step) >= 0;
 }
 
-/// <summary>Rotates its members by run index: run i uses member i mod n (the default strategy of `explore`).</summary>
-public sealed class PortfolioStrategy(IReadOnlyList<ExplorationStrategy> members) : ISchedulingStrategy
+/// <summary>
+/// Rotates its members by run index: run i uses member i mod n (the default strategy of `explore`).
+/// The index is the explorer's (<see cref="BeginRun"/>); without it, runs are counted from 0.
+/// </summary>
+public sealed class PortfolioStrategy(IReadOnlyList<ExplorationStrategy> members) : ISchedulingStrategy, IRunIndexedStrategy
 {
-    private int _run = -1;
+    private long _run = -1;
+    private long? _next;
 
     public string Name => "portfolio";
-    public ExplorationStrategy Current => members[Math.Max(0, _run) % members.Count];
+    public ExplorationStrategy Current => members[(int)(Math.Max(0, _run) % members.Count)];
+
+    public void Calibrate(int steps)
+    {
+        foreach (var m in members) m.Calibrate(steps);
+    }
+
+    public void BeginRun(long run) => _next = run;
 
     public void Start(ulong seed)
     {
-        _run++;
+        _run = _next ?? _run + 1;
+        _next = null;
+        Current.BeginRun(_run);
         Current.Start(seed);
     }
 
