@@ -29,8 +29,13 @@ public sealed class BenchExploreSettings : MeasurementSettings
     [Description("Base seeds per race scenario and strategy; the median runs-to-find is reported. Default: 5.")]
     public int FindSeeds { get; init; } = 5;
 
+    [CommandOption("--cores <N>")]
+    [Description("Cores of the core-scaling measurement (stoprace8 on 1 core and on N, side by side). Default: all; 0 skips it.")]
+    public int? Cores { get; init; }
+
     public override ValidationResult Validate()
     {
+        if (Cores is < 0) return ValidationResult.Error($"--cores: expected an integer of at least 0, got {Cores}");
         if (Repeats < 1 || FindSeeds < 1) return ValidationResult.Error("--repeats and --find-seeds must be at least 1");
         if (ValidateTime() is { Successful: false } time) return time;
         if (!Cpus.Split(',').All(c => int.TryParse(c, out var n) && n is >= 2 and <= 4096))
@@ -58,6 +63,8 @@ public sealed class BenchExploreCommand : Command<BenchExploreSettings>
 
     public override int Execute(CommandContext context, BenchExploreSettings settings, CancellationToken cancellation)
     {
+        if ((settings.Cores ?? ParallelExplorer.DefaultCores) is var cores and > 0)
+            Bench.CoreScaling.Measure(Bench.CoreScaling.DefaultStrategies, cores, settings.Repeats, settings.Seconds, Console.Out);
         var baseSpec = ScenarioLoader.Default();
         var noHang = Properties.For([PropertyNames.NoHang]);
         foreach (var strategy in settings.Strategies.Split(','))
