@@ -25,7 +25,7 @@ public static class ParallelExplorer
     /// the exhaustive space ended, or <paramref name="stop"/> fired; faults with the emulator's exception.
     /// </summary>
     public static async Task<ExploreReport> ExploreAsync(ExploreJob job, int cores, long maxRuns, ExploreReport report,
-        CancellationToken stop = default, ActorSystem? system = null, int stretchSize = 256)
+        CancellationToken stop = default, ActorSystem? system = null, int? stretchSize = null)
     {
         if (report.Save != job.SavePolicy) throw new ArgumentException("the report's save policy differs from the job's", nameof(report));
         system ??= DeviceHost.Shared;
@@ -34,7 +34,7 @@ public static class ParallelExplorer
         var campaign = system.ActorOf(ExploreCampaignActor.Props(cores));
         try
         {
-            var reply = await campaign.Ask<object>(new StartExplore(job, maxRuns, report, stop, stretchSize), Timeout.InfiniteTimeSpan)
+            var reply = await campaign.Ask<object>(new StartExplore(job, maxRuns, report, stop, stretchSize ?? StretchFor(job)), Timeout.InfiniteTimeSpan)
                 .ConfigureAwait(false);
             if (reply is Status.Failure f) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(f.Cause);
             return report;
@@ -52,6 +52,13 @@ public static class ParallelExplorer
             }
         }
     }
+
+    /// <summary>
+    /// Runs per stretch: 256 up to 8 CPUs, fewer for bigger machines (a run's cost grows with its
+    /// CPUs), at least 4, so a stretch stays a few tens of milliseconds: a violation is saved at most
+    /// that long after it is found, and Ctrl-C stops within it. The results do not depend on it.
+    /// </summary>
+    public static int StretchFor(ExploreJob job) => Math.Clamp(2048 / Math.Max(1, job.Spec.Machine.CpuCount), 4, 256);
 
     /// <summary><see cref="ExploreAsync"/> on the caller's thread.</summary>
     public static ExploreReport Explore(ExploreJob job, int cores, long maxRuns, ExploreReport? report = null,
