@@ -30,8 +30,9 @@ public static class CoreScaling
         foreach (var strategy in strategies)
         {
             var job = new ExploreJob(spec, strategy, properties, Seed: 1, KeepGoing: true, Save: new SavePolicy(MaxSaved: 0));
-            // Warm-up on one core (JIT tier-up), which also sizes a sample to about `seconds` there.
-            var warm = Sample(job, 1, 2048);
+            // Warm-up on one core (JIT tier-up); the second warm-up sizes a sample to about `seconds` there.
+            Sample(job, 1, 2048);
+            var warm = Sample(job, 1, 4096);
             var runs = Math.Max(2048, (long)(warm.Report.Runs / warm.Seconds * seconds));
             Sample(job, cores, runs);
             var one = new List<double>();
