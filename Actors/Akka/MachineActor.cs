@@ -1,3 +1,4 @@
+using ActorCrash.Actors.Exploration;
 using ActorCrash.Config;
 using Akka.Actor;
 
@@ -24,17 +25,42 @@ public sealed record RunFailed(ulong Seed, string Error);
 /// the machine's device actors, children of this actor on the deterministic dispatcher, process each
 /// delivery on that same thread, so the thread changes nothing. The machine is built on the first
 /// request for a scenario and reused for the next runs of the same scenario; its devices are stopped
-/// when another scenario replaces it or this actor stops.
+/// when another scenario replaces it or this actor stops. For an exploration it hosts an
+/// <see cref="Explorer"/> instead (its own machine, checker and strategy), built on the job's first
+/// stretch and reused for the job's next ones.
 /// </summary>
 public sealed class MachineActor : ReceiveActor
 {
     private ScenarioSpec? _spec;
     private Machine? _machine;
+    private ExploreJob? _job;
+    private Explorer? _explorer;
 
     public MachineActor()
     {
         Receive<RunScenario>(r => Reply(r.Spec, r.Seed, 1, r.Trace, reports: true, single: true));
         Receive<RunBatch>(b => Reply(b.Spec, b.First, b.Count, b.Trace, b.Reports, single: false));
+        Receive<ExploreStretch>(Explore);
+    }
+
+    private void Explore(ExploreStretch s)
+    {
+        try
+        {
+            if (_explorer is null || !ReferenceEquals(_job, s.Job))
+            {
+                _explorer?.Dispose();
+                _explorer = null;
+                _explorer = new Explorer(s.Job, Context);
+                _job = s.Job;
+            }
+            var stop = s.Stop;
+            Sender.Tell(new ExploreStretchDone(_explorer.RunStretch(s.Job, s.First, s.Count, _ => !stop.IsCancellationRequested), s.Count));
+        }
+        catch (Exception e)  // an EmulatorFault (or any bug) ends the exploration at once, with its scenario and seed
+        {
+            Sender.Tell(new Status.Failure(e));
+        }
     }
 
     public static Props Props() => global::Akka.Actor.Props.Create<MachineActor>();
@@ -86,5 +112,9 @@ public sealed class MachineActor : ReceiveActor
         return _machine;
     }
 
-    protected override void PostStop() => _machine?.Dispose();
+    protected override void PostStop()
+    {
+        _machine?.Dispose();
+        _explorer?.Dispose();
+    }
 }

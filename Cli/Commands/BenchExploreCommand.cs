@@ -35,7 +35,7 @@ public sealed class BenchExploreSettings : MeasurementSettings
     public int FirstBugSeeds { get; init; } = 10;
 
     [CommandOption("--only <PART>")]
-    [Description("Measure one part only: speed, find, first-bug (stoprace8) or exhaustive (with and without partial-order reduction).")]
+    [Description("Measure one part only: cores (stoprace8 on 1 core and on N), speed, find, first-bug (stoprace8) or exhaustive (with and without partial-order reduction).")]
     public string? Only { get; init; }
 
     [CommandOption("--exhaustive-case <NAME>")]
@@ -46,12 +46,17 @@ public sealed class BenchExploreSettings : MeasurementSettings
     [Description("CPU count at which delay-bounding (every fan-out ties) is measured against random; 0 skips it. Default: 512.")]
     public int TiesCpus { get; init; } = 512;
 
+    [CommandOption("--cores <N>")]
+    [Description("Cores of the core-scaling measurement (stoprace8 on 1 core and on N, side by side). Default: all; 0 skips it.")]
+    public int? Cores { get; init; }
+
     public override ValidationResult Validate()
     {
-        if (Only is not null && Only is not ("speed" or "find" or "first-bug" or "exhaustive"))
-            return ValidationResult.Error("--only takes speed, find, first-bug or exhaustive");
+        if (Only is not null && Only is not ("cores" or "speed" or "find" or "first-bug" or "exhaustive"))
+            return ValidationResult.Error("--only takes cores, speed, find, first-bug or exhaustive");
         if (FirstBugSeeds < 1) return ValidationResult.Error("--first-bug-seeds must be at least 1");
         if (TiesCpus is < 0 or 1 or > 4096) return ValidationResult.Error("--ties-cpus takes a CPU count from 2 to 4096, or 0");
+        if (Cores is < 0) return ValidationResult.Error($"--cores: expected an integer of at least 0, got {Cores}");
         if (Repeats < 1 || FindSeeds < 1) return ValidationResult.Error("--repeats and --find-seeds must be at least 1");
         if (ValidateTime() is { Successful: false } time) return time;
         if (!Cpus.Split(',').All(c => int.TryParse(c, out var n) && n is >= 2 and <= 4096))
@@ -80,6 +85,8 @@ public sealed class BenchExploreCommand : Command<BenchExploreSettings>
     public override int Execute(CommandContext context, BenchExploreSettings settings, CancellationToken cancellation)
     {
         bool Part(string name) => settings.Only is null || settings.Only == name;
+        if (Part("cores") && (settings.Cores ?? ParallelExplorer.DefaultCores) is var cores and > 0)
+            Bench.CoreScaling.Measure(Bench.CoreScaling.DefaultStrategies, cores, settings.Repeats, settings.Seconds, Console.Out);
         var baseSpec = ScenarioLoader.Default();
         var noHang = Properties.For([PropertyNames.NoHang]);
         foreach (var strategy in Part("speed") ? settings.Strategies.Split(',') : [])

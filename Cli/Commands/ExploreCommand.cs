@@ -67,6 +67,18 @@ public sealed class ExploreSettings : CommandSettings
     [Description("Print what the runs reached (panic-path functions, CPU states and locks at the stop, outcomes, known bugs) and write it as JSON (schemas/coverage.schema.json) to FILE, default OUT/SCENARIO-coverage.json.")]
     public FlagValue<string>? Coverage { get; init; }
 
+    [CommandOption("--cores <N>")]
+    [Description("Machines run at once, one per core. Default: all cores. The results are the same at any count (exhaustive uses one).")]
+    public int? Cores { get; init; }
+
+    [CommandOption("--per-signature <K>")]
+    [Description("Save the first K violating runs of each signature (property, outcome, message with numbers masked); later ones are counted. Default: 1.")]
+    public int PerSignature { get; init; } = SavePolicy.DefaultPerSignature;
+
+    [CommandOption("--max-saved <N>")]
+    [Description("Save at most N violation files in all; later ones are counted per signature. Default: 1000.")]
+    public int MaxSaved { get; init; } = SavePolicy.DefaultMaxSaved;
+
     public TimeSpan? TimeBudget => Options.ParseWallTime(Time);
 
     public override ValidationResult Validate()
@@ -76,6 +88,9 @@ public sealed class ExploreSettings : CommandSettings
         if (Depth is < 1 or > 64) return ValidationResult.Error($"--depth: expected an integer from 1 to 64, got {Depth}");
         if (Options.All(Options.Design(Design), Options.Runs(Runs), Options.WallTime(Time), Options.Seed(Seed)) is { Successful: false } invalid)
             return invalid;
+        if (Cores is < 1) return ValidationResult.Error($"--cores: expected an integer of at least 1, got {Cores}");
+        if (PerSignature < 1) return ValidationResult.Error($"--per-signature: expected an integer of at least 1, got {PerSignature}");
+        if (MaxSaved < 0) return ValidationResult.Error($"--max-saved: expected an integer of at least 0, got {MaxSaved}");
         if (Property is not null && Property.Split(',').FirstOrDefault(p => !PropertyNames.All.Contains(p)) is { } bad)
             return ValidationResult.Error($"--property: unknown property \"{bad}\"; known: {string.Join(", ", PropertyNames.All)}");
         return ValidationResult.Success();
@@ -107,42 +122,43 @@ public sealed class ExploreCommand : Command<ExploreSettings>
         say.WriteLine($"explore {spec.Name} ({spec.Source}), design {spec.Design}, strategy {settings.Strategy}, " +
             $"properties: {string.Join(", ", properties.Select(x => x.Name))}{(settings.Property is null && spec.Properties.Count == 0 ? " (the default: the scenario lists no `properties`)" : "")}");
 
-        var explorer = new Explorer(spec, settings.Strategy, properties, Violation.Sha256(text),
-            options: new StrategyOptions(settings.Depth, PartialOrderReduction: !settings.NoPor));
+        var save = new SavePolicy(settings.PerSignature, settings.MaxSaved);
+        var every = settings.CheckDeterminism ? DeterminismEvery : 0;
+        var options = new StrategyOptions(settings.Depth, PartialOrderReduction: !settings.NoPor);
+        var job = new ExploreJob(spec, settings.Strategy, properties, seed, settings.KeepGoing, every, Violation.Sha256(text), save, options);
         var budget = settings.Runs ?? (settings.TimeBudget is null ? 10_000 : long.MaxValue);
-        var time = settings.TimeBudget;
         var sw = Stopwatch.StartNew();
-        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, Interruption.Token).Token;
-        bool KeepRunning(long runs) => runs < budget && (time is null || (runs & 255) != 0 || sw.Elapsed < time) && !stop.IsCancellationRequested;
-        // Each violation is saved the moment it is found: Ctrl-C, SIGTERM or kill -9 later loses none.
+        // A time budget, Ctrl-C or SIGTERM stop the runs at a prefix: the result is that of --runs (runs made).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation, Interruption.Token);
+        if (settings.TimeBudget is { } time) stop.CancelAfter(time);
+        // Each violation is saved the moment its runs are merged (in run order): Ctrl-C, SIGTERM or kill -9 later loses none.
         var saved = new List<(Violation Violation, string Path)>();
         var coveragePath = ExploreCoverage.Path(settings.Coverage, settings.Out, spec.Name);
         var report = new ExploreReport
         {
             Coverage = coveragePath is null ? null : new Coverage(),
+            Save = save,
             OnViolation = v => saved.Add((v, ViolationFiles.Save(settings.Out, spec, ViolationFiles.Complete(v, text)))),
         };
-        var every = settings.CheckDeterminism ? DeterminismEvery : 0;
+        var exploring = ParallelExplorer.ExploreAsync(job, settings.Cores ?? ParallelExplorer.DefaultCores, budget, report, stop.Token);
 
         if (settings.Json || Console.IsOutputRedirected || AnsiConsole.Profile.Capabilities.Interactive == false)
-            explorer.Explore(seed, KeepRunning, settings.KeepGoing, every, report);
+            exploring.GetAwaiter().GetResult();
         else
             AnsiConsole.Progress().AutoClear(true).Start(ctx =>
             {
                 var task = ctx.AddTask("exploring", maxValue: budget == long.MaxValue ? 1 : budget);
-                // Explore in slices so the display refreshes between them; the loop itself stays clock-free.
-                var done = false;
-                while (!done)
+                while (!exploring.Wait(TimeSpan.FromMilliseconds(100)))
                 {
-                    var sliceEnd = report.Runs + 4096;
-                    explorer.Explore(seed, r => r < sliceEnd && KeepRunning(r), settings.KeepGoing, every, report);
-                    done = report.Runs < sliceEnd || report.Complete || (report.Violations.Count > 0 && !settings.KeepGoing);
-                    task.Value = budget == long.MaxValue ? sw.Elapsed / time!.Value : report.Runs;
-                    task.Description = $"{report.Runs:N0} runs, {report.Runs / Math.Max(1e-9, sw.Elapsed.TotalSeconds):N0} runs/s, " +
-                        $"violations: {(report.ViolationsByProperty.Count == 0 ? "none" : string.Join(", ", report.ViolationsByProperty.Select(v => $"{v.Key} {v.Value}")))}";
+                    var runs = report.Runs;
+                    var counts = report.ViolationCounts();
+                    task.Value = budget == long.MaxValue ? Math.Min(1, sw.Elapsed / settings.TimeBudget!.Value) : runs;
+                    task.Description = $"{runs:N0} runs, {runs / Math.Max(1e-9, sw.Elapsed.TotalSeconds):N0} runs/s, " +
+                        $"violations: {(counts.Count == 0 ? "none" : string.Join(", ", counts.Select(v => $"{v.Key} {v.Value}")))}";
                 }
+                exploring.GetAwaiter().GetResult();
             });
-        var summary = Summary(spec, settings, explorer, report, saved, sw.Elapsed, seed);
+        var summary = Summary(spec, settings, properties, report, saved, sw.Elapsed, seed);
         if (settings.Json) Console.Out.WriteLine(JsonOutput.Serialize(summary));
         else WriteSummary(summary, Console.Out);
         ExploreCoverage.Write(report.Coverage, coveragePath, spec, settings.Strategy, seed, settings.Json ? Console.Error : Console.Out);
@@ -150,33 +166,35 @@ public sealed class ExploreCommand : Command<ExploreSettings>
             Console.Error.WriteLine($"emulator bug: non-deterministic run: {n}");
         if (Interruption.ExitCode is { } interrupted) return interrupted;
         if (report.NonDeterministic.Count > 0) return (int)ExitCode.Internal;
-        return report.Violations.Count > 0 ? (int)ExitCode.Violation : (int)ExitCode.Ok;
+        return report.ViolatingRuns > 0 ? (int)ExitCode.Violation : (int)ExitCode.Ok;
     }
 
-    private static ExploreSummary Summary(ScenarioSpec spec, ExploreSettings settings, Explorer explorer, ExploreReport report,
+    private static ExploreSummary Summary(ScenarioSpec spec, ExploreSettings settings, IReadOnlyList<Property> properties, ExploreReport report,
         List<(Violation Violation, string Path)> saved, TimeSpan elapsed, ulong seed)
     {
-        var ex = explorer.Strategy as ExhaustiveStrategy;
-        return new ExploreSummary(spec.Name, spec.Source, spec.Design, settings.Strategy, [.. explorer.Properties.Select(p => p.Name)], seed,
-            report.Runs, Math.Round(elapsed.TotalSeconds, 3), report.DistinctOutcomes,
+        var signatures = report.Signatures;
+        return new ExploreSummary(spec.Name, spec.Source, spec.Design, settings.Strategy, [.. properties.Select(p => p.Name)], seed,
+            report.Runs, Math.Round(elapsed.TotalSeconds, 3), report.Cores, report.DistinctOutcomes,
             new SortedDictionary<string, long>(report.ViolationsByProperty, StringComparer.Ordinal),
             [.. saved.Select(s => new SavedViolation(s.Violation.Run, s.Violation.Seed, s.Violation.Strategy, s.Violation.Property,
                 s.Violation.Message, s.Violation.Decisions.Count, s.Path,
                 CliApp.Command("replay", s.Path), CliApp.Command("shrink", s.Path)))],
-            ex is null ? null : new ExhaustiveSummary(ex.Explored, ex.Complete, ex.MaxDepth),
+            [.. signatures.Select(g => new SignatureSummary(g.Property, g.Signature, g.Count, g.FirstRun, g.Saved))],
+            saved.Count, report.ViolatingRuns - saved.Count, settings.PerSignature, settings.MaxSaved,
+            settings.Strategy == "exhaustive" ? new ExhaustiveSummary(report.ExhaustiveSchedules, report.Complete, report.MaxDepth) : null,
             settings.CheckDeterminism ? report.DeterminismChecks : null,
             [.. report.NonDeterministic],
             Interruption.ExitCode switch { null => null, (int)ExitCode.Terminated => "SIGTERM", _ => "SIGINT" })
         {
-            PartialOrderReduction = ex?.PartialOrderReduction ?? false,
+            PartialOrderReduction = settings.Strategy == "exhaustive" && !settings.NoPor,
         };
     }
 
     private static void WriteSummary(ExploreSummary s, TextWriter o)
     {
         if (s.Interrupted is { } signal)
-            o.WriteLine($"interrupted by {signal}: stopped after {s.Runs:N0} runs; every violation kept so far (the first {Explorer.MaxKept}) is saved");
-        o.WriteLine($"runs: {s.Runs:N0} in {s.ElapsedSeconds:F2} s ({s.Runs / Math.Max(1e-9, s.ElapsedSeconds):N0} runs/s), distinct outcomes: {s.DistinctOutcomes}");
+            o.WriteLine($"interrupted by {signal}: stopped after {s.Runs:N0} runs; every violation of those runs that the save policy keeps is saved");
+        o.WriteLine($"runs: {s.Runs:N0} in {s.ElapsedSeconds:F2} s ({s.Runs / Math.Max(1e-9, s.ElapsedSeconds):N0} runs/s on {s.Cores} {(s.Cores == 1 ? "core" : "cores")}), distinct outcomes: {s.DistinctOutcomes}");
         if (s.Exhaustive is { } ex)
             o.WriteLine($"exhaustive: {ex.Schedules:N0} schedules ({(ex.Complete ? "the whole space" : "stopped before the space was exhausted")}; " +
                 $"timing ranges at their ends and around the deliveries they could fall between; partial-order reduction {(s.PartialOrderReduction ? "on" : "off (--no-por)")}; deepest run {ex.MaxDepth} choice points)");
@@ -185,6 +203,13 @@ public sealed class ExploreCommand : Command<ExploreSettings>
         o.WriteLine(s.ViolationsByProperty.Count == 0
             ? "violations: none"
             : $"violations: {string.Join(", ", s.ViolationsByProperty.Select(v => $"{v.Key} {v.Value}"))}");
+        if (s.Signatures.Count > 0)
+        {
+            o.WriteLine($"signatures: {s.Signatures.Count} (property | outcome | message, numbers as #); saved {s.Saved} violation files, " +
+                $"{s.Unsaved:N0} violations not saved (--per-signature {s.PerSignature}, --max-saved {s.MaxSaved})");
+            foreach (var g in s.Signatures)
+                o.WriteLine($"  {g.Count,8:N0} x  {g.Signature}  (first run {g.FirstRun}, {g.Saved} saved)");
+        }
         foreach (var v in s.Violations)
         {
             o.WriteLine($"  run {v.Run}, seed {v.Seed}, {v.Strategy}: {v.Message}");
@@ -198,14 +223,17 @@ public sealed class ExploreCommand : Command<ExploreSettings>
 /// <summary>explore --json (schemas/explore.schema.json).</summary>
 public sealed record ExploreSummary(
     string Scenario, string Source, string Design, string Strategy, IReadOnlyList<string> Properties, ulong Seed,
-    long Runs, double ElapsedSeconds, int DistinctOutcomes, IReadOnlyDictionary<string, long> ViolationsByProperty,
-    IReadOnlyList<SavedViolation> Violations, ExhaustiveSummary? Exhaustive, long? DeterminismChecks,
-    IReadOnlyList<string> NonDeterministic, string? Interrupted)
+    long Runs, double ElapsedSeconds, int Cores, int DistinctOutcomes, IReadOnlyDictionary<string, long> ViolationsByProperty,
+    IReadOnlyList<SavedViolation> Violations, IReadOnlyList<SignatureSummary> Signatures, int Saved, long Unsaved, int PerSignature, int MaxSaved,
+    ExhaustiveSummary? Exhaustive, long? DeterminismChecks, IReadOnlyList<string> NonDeterministic, string? Interrupted)
 {
     /// <summary>Exhaustive search only (text output): whether the partial-order reduction was on.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool PartialOrderReduction { get; init; }
 }
+
+/// <summary>One kind of violation (property | outcome | message with numbers as #): how many runs, the first, how many saved.</summary>
+public sealed record SignatureSummary(string Property, string Signature, long Count, long FirstRun, int Saved);
 
 /// <summary>A violation explore kept, and the file it saved it to.</summary>
 public sealed record SavedViolation(long Run, ulong Seed, string Strategy, string Property, string Message, int Decisions, string File,
