@@ -161,6 +161,7 @@ public sealed class CpuActor : DeviceActor
     {
         var where = Backtrace();
         Suspend();
+        if (Runtime.Observer is { } observer) for (var i = 0; i < _frames.Count; i++) observer.Left(Id, Now);
         foreach (var frame in _frames) Recycle(frame);
         _frames.Clear();
         Machine.Note(Id, $"kernel fault on cpu{Id} in {(where.Length > 0 ? where : "its idle loop")}: {f.What}");
@@ -235,6 +236,7 @@ public sealed class CpuActor : DeviceActor
         f.OpPending = false;
         f.Remaining = 0;
         _frames.Add(f);
+        Runtime.Observer?.Entered(Id, Now, f.Code, (int)kind);
     }
 
     private void Recycle(Frame f)
@@ -432,6 +434,7 @@ public sealed class CpuActor : DeviceActor
     {
         var f = Top;
         _frames.RemoveAt(_frames.Count - 1);
+        Runtime.Observer?.Left(Id, Now);
         if (f.Kind == FrameKind.Nmi && Apic.IretFromNmi())
         {
             // A latched NMI fires as soon as the handler IRETs.
@@ -439,6 +442,7 @@ public sealed class CpuActor : DeviceActor
             f.Code.Dispose();
             f.Code = Machine.Design.HandleNmi(this, NmiSource.Ipi).GetEnumerator();
             f.OpPending = false;
+            Runtime.Observer?.Entered(Id, Now, f.Code, (int)FrameKind.Nmi);
             return;
         }
         if (f.Kind != FrameKind.Task) Apic.InterruptsEnabled = f.SavedIf;

@@ -141,7 +141,7 @@ public sealed class Machine : IDisposable
     {
         var waiters = channel.Waiters;
         if (waiters.Count == 0) return;
-        var wake = new Wake(channel);
+        var wake = channel.WakeMessage ??= new Wake(channel);  // immutable: one per channel
         for (var i = 0; i < waiters.Count; i++)
             Runtime.Send(from, _cpus[waiters[i]].Address, wake, Interconnect.CachelineMinNs, Interconnect.CachelineMaxNs);
     }
@@ -161,11 +161,11 @@ public sealed class Machine : IDisposable
         {
             _deviceFailure = null;
             Array.Clear(_faultedCpus);
-            Runtime.Start(strategy ?? new RandomStrategy(), seed);
+            Runtime.Start(strategy ?? (_random ??= new RandomStrategy()), seed);
             Kernel.Reset(Spec.Machine.Kdump.Loaded);
             foreach (var cpu in _cpuRefs) cpu.Tell(PowerOn.Instance, ActorRefs.NoSender);
             Runtime.RefOf(Watchdog).Tell(ArmWatchdog.Instance, ActorRefs.NoSender);
-            foreach (var t in Spec.Triggers) Inject(t);
+            for (var i = 0; i < Spec.Triggers.Count; i++) Inject(Spec.Triggers[i]);
 
             var end = Runtime.Run(Spec.Limits.VirtualTimeNs, Spec.Limits.MaxSteps);
             var (outcome, reason) = Judge(end);
@@ -186,6 +186,7 @@ public sealed class Machine : IDisposable
     }
 
     private RunSummary? _last;
+    private RandomStrategy? _random;   // the default strategy, reseeded by each run
 
     private void Inject(TriggerSpec t)
     {
@@ -200,7 +201,7 @@ public sealed class Machine : IDisposable
             _ => new InjectEntry(t.Kind, t.Message),   // oops, sysrq, lockup reports, WARN, orderly reboot/halt/power-off, stray writes
         };
         var to = t.Kind == TriggerKind.CorruptCrashKernel ? CrashKernel : _cpus[t.Cpu].Address;
-        Runtime.Send(Harness, to, message, Runtime.Choose(t.AtNs, t.AtLatestNs));  // at = [min, max]: a fault-timing choice of the run
+        Runtime.Send(Harness, to, message, Runtime.Choose(t.AtNs, t.AtLatestNs, to));  // at = [min, max]: a fault-timing choice of the run
     }
 
     /// <summary>The full result of the last run: console, milestones, NVRAM read back, CPUs, locks, decisions, trace.</summary>
@@ -215,7 +216,7 @@ public sealed class Machine : IDisposable
         var storage = k.DumpList.Select(d => d.Storage()).OfType<StorageReport>().ToArray();
         return new RunResult(
             Spec.Name, Design.Name, last.Seed, Runtime.StrategyName, last.Outcome, last.Reason, last.EndTimeNs, last.Steps,
-            k.Milestones.ToArray(), k.Console.ToArray(), nvram, cpus, held, Runtime.Decisions.ToArray(),
+            k.Milestones.ToArray(), k.ConsoleOutput(), nvram, cpus, held, Runtime.Decisions.ToArray(),
             trace ? FormatTrace() : null, storage, Spec.Cmdline.NotModelled);
     }
 

@@ -53,7 +53,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _build = build;
         _log = log;
         _end = end;
-        var pending = campaign.Pending(settings.BatchSize);
+        var pending = Batches.Tapered(campaign.Pending(settings.BatchSize), settings.BatchSize);
         _queue = new WorkQueue<Address>(pending);
         _runsBefore = campaign.TotalRuns - pending.Sum(u => (long)u.Count);
 

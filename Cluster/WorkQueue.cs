@@ -1,6 +1,41 @@
 using ActorCrash.Experiments;
 namespace ActorCrash.Cluster;
 
+/// <summary>How the coordinator cuts a campaign's pending seeds into batches.</summary>
+public static class Batches
+{
+    /// <summary>Batches' worth of seeds at the end of a campaign that are cut finer.</summary>
+    public const int TailBatches = 4;
+
+    /// <summary>How much smaller a tail batch is than a full one.</summary>
+    public const int TailSplit = 8;
+
+    /// <summary>
+    /// The units in the same order with the last <see cref="TailBatches"/> × <paramref name="batchSize"/>
+    /// seeds cut into units of batchSize / <see cref="TailSplit"/>: a worker that holds the last full
+    /// batches (one running, the next prefetched) while the others have nothing left keeps the campaign
+    /// waiting for up to two batches of one core; small tail batches spread that end over every worker.
+    /// The seeds are the same, so the rows are: only the cut differs.
+    /// </summary>
+    public static IReadOnlyList<WorkUnit> Tapered(IReadOnlyList<WorkUnit> units, int batchSize)
+    {
+        if (batchSize < 2 * TailSplit) return units;  // batches this small are fine-grained already
+        var small = batchSize / TailSplit;
+        var tail = (long)TailBatches * batchSize;
+        var start = units.Count;
+        for (long seeds = 0; start > 0 && seeds < tail; ) seeds += units[--start].Count;
+        var result = new List<WorkUnit>(units.Count + TailBatches * TailSplit);
+        for (var i = 0; i < start; i++) result.Add(units[i]);
+        for (var i = start; i < units.Count; i++)
+        {
+            var u = units[i];
+            for (var first = 0; first < u.Count; first += small)
+                result.Add(u with { FirstSeed = u.FirstSeed + (ulong)first, Count = Math.Min(small, u.Count - first) });
+        }
+        return result;
+    }
+}
+
 /// <summary>
 /// The coordinator's bookkeeping, as a pure state machine (no actors, no clock): batches waiting,
 /// batches out on a worker, batches done. A worker lost puts its batches back at the front; a batch

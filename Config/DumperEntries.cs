@@ -14,17 +14,32 @@ internal static class DumperEntries
             " (from machine.ramoops.record_size to machine.nvram.size)");
         var dumpOops = r.Bool(r["machine.ramoops.dump_oops"]);
         var era = r.Word(r["machine.ramoops.era"], DumperTypes.RamoopsEras);
+        if (era == "pstore" && !KernelParameters.Had(design, "pstore-era ramoops"))
+            throw Anachronism(r, "machine.ramoops.era", "era = 2.6.38 or auto", "pstore-era ramoops (fs/pstore/ram.c)", "pstore-era ramoops", design);
         if (era == "2.6.38" || (era == "auto" && DumperTypes.Is2011Design(design)))
         {
             // drivers/char/ramoops.c: #define RECORD_SIZE 4096; record_size is no parameter of this driver.
             if (r.InFile("machine.ramoops.record_size") && recordSize != Ramoops2638RecordSize)
                 throw r.Error("machine.ramoops.record_size", "4096 (2.6.38's ramoops has a fixed RECORD_SIZE of 4096 bytes)",
                     $"the 2.6.38 ramoops driver has a fixed RECORD_SIZE of 4096 bytes, got record_size = {recordSize}");
+            RefusePstoreParameters(r, design);
             return new DumperSpec(DumperTypes.Ramoops, Ramoops2638RecordSize, memSize, dumpOops);
         }
 
         var consoleSize = ZoneSize(r, r["machine.ramoops.console_size"], nvram);
         var pmsgSize = ZoneSize(r, r["machine.ramoops.pmsg_size"], nvram);
+        var hasPmsg = KernelParameters.Had(design, "pmsg");
+        if (!hasPmsg)
+        {
+            // No pmsg zone before 4.1: the default pmsg_size does not apply; naming one is an anachronism.
+            if (r.InFile("machine.ramoops.pmsg_size") && pmsgSize > 0)
+                throw Anachronism(r, "machine.ramoops.pmsg_size", "pmsg_size = 0", "the pmsg zone (/dev/pmsg0)", "pmsg", design);
+            if (r.InFile("machine.ramoops.pmsg") && r.List(r["machine.ramoops.pmsg"], "a list of strings").Count > 0)
+                throw Anachronism(r, "machine.ramoops.pmsg", "pmsg = []", "/dev/pmsg0", "pmsg", design);
+            pmsgSize = 0;
+        }
+        if (r.InFile("machine.ramoops.max_reason") && r.Int(r["machine.ramoops.max_reason"], -1, 5) != -1 && !KernelParameters.Had(design, "ramoops.max_reason"))
+            throw Anachronism(r, "machine.ramoops.max_reason", "max_reason = -1 (unset: dump_oops decides)", "the ramoops.max_reason parameter", "ramoops.max_reason", design);
         if (memSize < recordSize + consoleSize + pmsgSize)
             throw r.Error("machine.ramoops.mem_size", "mem_size >= record_size + console_size + pmsg_size",
                 $"ramoops.mem_size ({memSize}) must hold one record_size ({recordSize}) dmesg record plus console_size ({consoleSize}) and pmsg_size ({pmsgSize})");
@@ -67,10 +82,14 @@ internal static class DumperEntries
         if (recordSize % 4096 != 0)
             throw r.Error("machine.mtdoops.record_size", "a multiple of 4096", $"mtdoops.record_size must be a multiple of 4096, got {recordSize}");
         var era = r.Word(r["machine.mtdoops.era"], DumperTypes.MtdoopsEras);
+        var hasV2 = KernelParameters.Had(design, MtdoopsV2);
+        if (era == "current" && !hasV2)
+            throw Anachronism(r, "machine.mtdoops.era", "era = 2.6.38 or auto",
+                "today's mtdoops (the v2 header with its time stamp, magic 0x5d005e00, and oops_buf_busy)", MtdoopsV2, design);
         var badBlocks = ReadBadBlocks(r, (int)(size / eraseSize));
         var pages = (int)((size - badBlocks.Count * eraseSize) / recordSize);
         return new DumperSpec(DumperTypes.Mtdoops, recordSize, size, r.Bool(r["machine.mtdoops.dump_oops"]), new MtdoopsParams(
-            Current: era == "current" || (era == "auto" && !DumperTypes.Is2011Design(design)),
+            Current: era == "current" || (era == "auto" && hasV2),
             PanicWrite: r.Bool(r["machine.mtdoops.panic_write"]),
             EraseSize: eraseSize,
             WriteNsPerByte: r.Long(r["machine.mtd.write-ns-per-byte"], 0, Caps.MaxNsPerByte),
@@ -100,9 +119,8 @@ internal static class DumperEntries
 
     public static DumperSpec ReadEfiPstore(FieldReader r, Field entry, IReadOnlyList<DumperSpec> before, string design)
     {
-        if (DumperTypes.Is2011Design(design))
-            throw r.Error(entry.Key, $"a dumper {design} has",
-                $"efi-pstore first appeared in Linux {KernelParameters.FirstKernel["efi-pstore"]}; {design} does not have it");
+        if (!KernelParameters.Had(design, "efi-pstore"))
+            throw Anachronism(r, entry.Key, "a dumper other than efi-pstore", "efi-pstore", "efi-pstore", design);
         // pstore takes one backend: a second pstore_register() is refused.
         if (before.Any(d => d.Params is PstoreRamParams))
             throw r.Error(entry.Key, "one pstore backend", "ramoops (era pstore) is already the pstore backend: the kernel would ignore efi-pstore");
@@ -113,6 +131,54 @@ internal static class DumperEntries
             r.Long(r["machine.efi.write-ns-per-byte"], 0, Caps.MaxNsPerByte),
             r.Size(r["machine.pstore.kmsg_bytes"], 1)));
     }
+
+    private const string MtdoopsV2 = "mtdoops v2 (era = current)";
+
+    /// <summary>The pstore-era parameters of ramoops (and pstore's own), with what each is and the feature it came with.</summary>
+    private static readonly (string Key, string What, string Feature)[] PstoreParameters =
+    [
+        ("machine.ramoops.console_size", "the pstore console zone (ramoops.console_size)", "CONFIG_PSTORE_CONSOLE"),
+        ("machine.ramoops.pmsg_size", "the pmsg zone (/dev/pmsg0)", "pmsg"),
+        ("machine.ramoops.pmsg", "/dev/pmsg0", "pmsg"),
+        ("machine.ramoops.max_reason", "the ramoops.max_reason parameter", "ramoops.max_reason"),
+        ("machine.ramoops.ecc", "ramoops' ECC (ramoops.ecc)", "pstore-era ramoops"),
+        ("machine.pstore.kmsg_bytes", "pstore (pstore.kmsg_bytes)", "pstore"),
+    ];
+
+    /// <summary>
+    /// The 2.6.38 driver has none of the pstore-era parameters: one set in the file to anything but
+    /// "none" is an anachronism under a 2011 design, and a parameter of another driver under a later
+    /// design's ramoops.era = 2.6.38.
+    /// </summary>
+    private static void RefusePstoreParameters(FieldReader r, string design)
+    {
+        foreach (var (key, what, feature) in PstoreParameters)
+        {
+            if (!r.InFile(key)) continue;
+            var f = r[key];
+            var none = key switch
+            {
+                "machine.ramoops.console_size" or "machine.ramoops.pmsg_size" => r.Size(f, 0) == 0,
+                "machine.ramoops.pmsg" => r.List(f, "a list of strings").Count == 0,
+                "machine.ramoops.max_reason" => r.Long(f, -1, 5) == -1,
+                "machine.ramoops.ecc" => r.Long(f, 0, 64) == 0,
+                _ => KernelParameters.Had(design, feature),   // pstore.kmsg_bytes is pstore's, which efi-pstore uses too
+            };
+            if (none) continue;
+            if (!KernelParameters.Had(design, feature))
+                throw Anachronism(r, key, $"{key[(key.LastIndexOf('.') + 1)..]} unset", what, feature, design);
+            throw r.NotApplicable(f, "ramoops.era = pstore", "the 2.6.38 driver (ramoops.era = 2.6.38), which has no such parameter");
+        }
+    }
+
+    /// <summary>
+    /// A dumper, driver era or zone that <paramref name="design"/>'s kernel did not have yet: an error
+    /// naming the first kernel that had it (<see cref="KernelParameters.FirstKernel"/>), not a what-if.
+    /// </summary>
+    private static ScenarioException Anachronism(FieldReader r, string key, string expected, string what, string feature, string design) =>
+        r.Error(key, $"{expected} under {design}",
+            $"expected {expected} under {design}: {what} first appeared in Linux {KernelParameters.FirstKernel[feature]}; "
+            + $"{design} (Linux {KernelParameters.Kernel(design)}) does not have it");
 
     public static DumperSpec ReadNvramConsole(FieldReader r, NvramSpec nvram)
     {

@@ -11,7 +11,10 @@ public static class DumperTypes
 
     public static IReadOnlyList<string> Names { get; } = [Ramoops, Mtdoops, ThirdParty, EfiPstore, NvramConsole];
 
-    /// <summary>ramoops.era / mtdoops.era: "auto" follows the design (the 2011 designs get the 2.6.38 drivers).</summary>
+    /// <summary>
+    /// ramoops.era / mtdoops.era: "auto" follows the design (the 2011 designs get the 2.6.38 ramoops, the
+    /// designs before 6.x the 2.6.38 mtdoops); a newer driver than the design's kernel had is an error.
+    /// </summary>
     public static IReadOnlyList<string> RamoopsEras { get; } = ["auto", "2.6.38", "pstore"];
     public static IReadOnlyList<string> MtdoopsEras { get; } = ["auto", "2.6.38", "current"];
 

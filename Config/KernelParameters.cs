@@ -163,7 +163,28 @@ public static partial class KernelParameters
         ["efi-pstore"] = "3.3",
         ["pstore-era ramoops"] = "3.5",
         ["pmsg"] = "4.1",
+        ["ramoops.max_reason"] = "5.8",
+        ["pstore"] = "2.6.39",
+        ["mtdoops v2 (era = current)"] = "6.2",
     };
+
+    /// <summary>The kernel each design stands for, as its KernelEra (Actors/Kernel/KernelEra.cs) names it.</summary>
+    private static readonly Dictionary<string, Version> KernelOf = new()
+    {
+        ["linux-2.6.38"] = new(2, 6, 38),
+        ["vivek-2011"] = new(2, 6, 38),
+        ["eric-2011"] = new(2, 6, 38),
+        ["linux-3.12"] = new(3, 12),
+        ["linux-4.5"] = new(4, 5),
+        ["linux-4.10"] = new(4, 10),
+        ["linux-6.x"] = new(6, 12),
+    };
+
+    /// <summary>The kernel version <paramref name="design"/> stands for ("2.6.38", "6.12").</summary>
+    public static string Kernel(string design) => KernelOf[design].ToString();
+
+    /// <summary>Whether <paramref name="design"/>'s kernel had <paramref name="feature"/> (a key of <see cref="FirstKernel"/>).</summary>
+    public static bool Had(string design, string feature) => KernelOf[design] >= Version.Parse(FirstKernel[feature]);
 
     private static readonly Dictionary<string, Parameter> Sysctl2638 = new()
     {

@@ -80,7 +80,7 @@ public sealed class ExperimentSession : IDisposable
     {
         var journal = Journal.ToJson(table, status, start, end, OutDir, ScenarioFile);
         WriteAtomically(Path.Combine(OutDir, ExperimentFiles.Journal), journal);
-        WriteAtomically(Path.Combine(OutDir, ExperimentFiles.Report), HtmlReport.Render(table, status, start, end));
+        WriteAtomically(Path.Combine(OutDir, ExperimentFiles.Report), HtmlReport.Render(table, status, start, end, v => Traces.FailingRuns.Sequence(Experiment, v)));
         return journal;
     }
 

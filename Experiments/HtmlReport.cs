@@ -15,7 +15,11 @@ public static class HtmlReport
 {
     private static readonly string[] Palette = ["#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2", "#97bbf5", "#9c6b4e", "#9498a0"];
 
-    public static string Render(ReliabilityTable t, string status, DateTimeOffset start, DateTimeOffset end)
+    /// <param name="sequence">
+    /// The SVG sequence diagram of a deviated design's first failing run (<see cref="Traces.FailingRuns"/>),
+    /// embedded under the verdicts; null: none.
+    /// </param>
+    public static string Render(ReliabilityTable t, string status, DateTimeOffset start, DateTimeOffset end, Func<DesignVerdict, string?>? sequence = null)
     {
         var e = t.Experiment;
         var b = new StringBuilder();
@@ -32,6 +36,7 @@ public static class HtmlReport
 
         Glance(b, t);
         Verdicts(b, t);
+        if (sequence is not null) Sequences(b, t, sequence);
         for (var i = 0; i < e.Hypothesis.Probes.Count; i++) Chart(b, t, i);
         Table(b, t);
         Method(b, t);
@@ -83,6 +88,22 @@ public static class HtmlReport
                      $"<td>{(v.Replay is null ? "" : $"<code>{H(v.Replay)}</code>")}</td></tr>\n");
         }
         b.Append("</table></section>\n");
+    }
+
+    private static void Sequences(StringBuilder b, ReliabilityTable t, Func<DesignVerdict, string?> sequence)
+    {
+        var drawn = t.Verdicts.Where(v => v.Status == DesignVerdict.Deviated && v.Seed is not null)
+            .Select(v => (Verdict: v, Svg: sequence(v))).Where(x => x.Svg is not null).ToArray();
+        if (drawn.Length == 0) return;
+        b.Append("<section><h2>The first failing run of each deviation</h2>\n");
+        foreach (var (v, svg) in drawn)
+        {
+            var arrows = System.Text.RegularExpressions.Regex.Match(svg!, "data-arrows=\"(\\d+)\"").Groups[1].Value;
+            b.Append($"<figure class=\"sequence\" data-arrows=\"{arrows}\"><figcaption>{H(v.Design)} / {H(v.Cell ?? "")}, seed {v.Seed}: {H(v.Reason ?? "")} " +
+                     $"— <code>{H(v.Replay ?? "")} --svg FILE</code> draws it again, <code>--perfetto FILE</code> gives the timeline</figcaption>\n");
+            b.Append(svg).Append("</figure>\n");
+        }
+        b.Append("</section>\n");
     }
 
     private static void Chart(StringBuilder b, ReliabilityTable t, int probe)
@@ -182,6 +203,7 @@ public static class HtmlReport
         th { background: #f6f6f8; font-weight: 600; } td.n { text-align: right; } tr.na td { color: #888; }
         .good { color: #1a7f37; } .bad { color: #c4262e; font-weight: 600; } .warn { color: #9a6700; }
         figure.chart { margin: 0; overflow-x: auto; } svg.chart { display: block; }
+        figure.sequence { margin: 8px 0 18px; overflow: auto; max-height: 720px; border: 1px solid #e4e4e8; } svg.sequence { display: block; }
         svg .grid { stroke: #e6e6ea; } svg .tick, svg .cell { font-size: 11px; fill: #555; } svg .na { fill: #999; font-size: 14px; }
         svg .ci { stroke: #222; stroke-width: 1; } svg .threshold { stroke: #c4262e; stroke-dasharray: 5 3; stroke-width: 1.5; }
         svg rect.failed { stroke: #c4262e; stroke-width: 1.5; }
@@ -194,21 +216,29 @@ public static class HtmlReport
 
         """;
 
-    // Checks that every chart drew what the page says it holds, and marks the body for the test.
+    // Checks that every chart and sequence diagram drew what the page says it holds, and marks the body for the test.
     private const string Script = """
         (function () {
           var errors = [];
           window.addEventListener('error', function (e) { errors.push(String(e.message)); document.body.setAttribute('data-errors', errors.join(' | ')); });
-          var figures = document.querySelectorAll('figure.chart');
-          var drawn = 0;
-          figures.forEach(function (f) {
-            var svg = f.querySelector('svg');
-            var bars = svg ? svg.querySelectorAll('rect.bar') : [];
-            var box = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
-            if (svg && bars.length === Number(f.getAttribute('data-bars')) && box.width > 0 && box.height > 0) drawn++;
-          });
-          document.body.setAttribute('data-charts', String(drawn) + '/' + String(figures.length));
-          document.body.setAttribute('data-rendered', drawn === figures.length && errors.length === 0 ? 'ok' : 'failed');
+          // A figure is drawn when its SVG has a size and holds as many items as the figure says.
+          function measure(figures, svgSelector, itemSelector, countAttribute) {
+            var drawn = 0;
+            figures.forEach(function (f) {
+              var svg = f.querySelector(svgSelector);
+              var items = svg ? svg.querySelectorAll(itemSelector) : [];
+              var box = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
+              if (svg && items.length === Number(f.getAttribute(countAttribute)) && box.width > 0 && box.height > 0) drawn++;
+            });
+            return drawn;
+          }
+          var charts = document.querySelectorAll('figure.chart');
+          var sequences = document.querySelectorAll('figure.sequence');   // the first failing runs' sequence diagrams
+          var drawn = measure(charts, 'svg', 'rect.bar', 'data-bars');
+          var shown = measure(sequences, 'svg.sequence', 'g.delivery line.arrow', 'data-arrows');
+          document.body.setAttribute('data-charts', String(drawn) + '/' + String(charts.length));
+          document.body.setAttribute('data-sequences', String(shown) + '/' + String(sequences.length));
+          document.body.setAttribute('data-rendered', drawn === charts.length && shown === sequences.length && errors.length === 0 ? 'ok' : 'failed');
         })();
 
         """;

@@ -15,6 +15,10 @@ public static class VirtualTime
     public static string PrintkStamp(long ns) =>
         string.Create(null, stackalloc char[32], $"[{ns / Second,5}.{ns % Second / Microsecond:D6}]");
 
+    /// <summary><see cref="PrintkStamp"/> appended to <paramref name="text"/>, formatted in place (no string is made).</summary>
+    public static System.Text.StringBuilder AppendPrintkStamp(System.Text.StringBuilder text, long ns) =>
+        text.Append(null, $"[{ns / Second,5}.{ns % Second / Microsecond:D6}]");
+
     /// <summary>Human form for results: "1.234567 s".</summary>
     public static string Format(long ns) =>
         string.Create(null, stackalloc char[32], $"{ns / Second}.{ns % Second / Microsecond:D6} s");

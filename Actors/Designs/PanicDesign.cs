@@ -21,12 +21,6 @@ public abstract class PanicDesign
     /// <summary>The kernel version whose mechanisms the shared code (printk, pstore, dumpers, x86) follows under this design.</summary>
     public abstract KernelEra Era { get; }
 
-    /// <summary>
-    /// The era the pstore core and its backends follow: the design's, or — for a 2011 design given the
-    /// pstore-era drivers with machine.ramoops.era = pstore, which 2.6.38 did not have — today's.
-    /// </summary>
-    public KernelEra PstoreEra => Era.HasPstore ? Era : KernelEra.V612;
-
     /// <summary>One line for `actorcrash designs`.</summary>
     public abstract string Summary { get; }
 

@@ -18,6 +18,8 @@ public sealed class ExploreReport
     public long DeterminismChecks { get; internal set; }
     /// <summary>Called with each violation as it is kept, so the caller can save it at once (a kill then loses nothing).</summary>
     public Action<Violation>? OnViolation { get; init; }
+    /// <summary>When set, every run is added to it (`explore --coverage`); runs are added in index order.</summary>
+    public Coverage? Coverage { get; init; }
 }
 
 /// <summary>
@@ -35,16 +37,18 @@ public sealed class Explorer : IDisposable
     private Machine? _checker;
 
     /// <param name="system">Where the machines' device actors live (a TestKit's system); default the process's shared one.</param>
+    /// <param name="options">PCT's depth, exhaustive search's partial-order reduction (default: d = 3, reduction on).</param>
     public Explorer(ScenarioSpec spec, string strategy, IReadOnlyList<Property>? properties = null, string? scenarioSha256 = null,
-        global::Akka.Actor.ActorSystem? system = null)
+        global::Akka.Actor.ActorSystem? system = null, StrategyOptions? options = null)
     {
         _system = system;
         Spec = spec;
         StrategyName = strategy;
-        Strategy = Strategies.Create(strategy);
+        Strategy = Strategies.Create(strategy, options);
         Properties = properties ?? Exploration.Properties.For(spec.Properties);
         ScenarioSha256 = scenarioSha256;
         _machine = NewMachine(spec);
+        Strategies.Calibrate(Strategy, _machine);  // PCT's k: one fixed run of the scenario, the same in every explorer
     }
 
     private readonly global::Akka.Actor.ActorSystem? _system;
@@ -76,6 +80,7 @@ public sealed class Explorer : IDisposable
     {
         report ??= new ExploreReport();
         var exhaustive = Strategy as ExhaustiveStrategy;
+        if (report.Coverage is not null) Coverage.Watch(_machine);
         while (keepRunning(report.Runs))
         {
             var run = report.Runs;
@@ -83,6 +88,7 @@ public sealed class Explorer : IDisposable
             var summary = _machine.Run(runSeed, Strategy);
             report.Runs++;
             report.Outcomes.Add((summary.Outcome, summary.Reason));
+            report.Coverage?.Add(new RunView(_machine, summary), run);
 
             var found = false;
             if (Properties.Count > 0)

@@ -18,12 +18,16 @@ public static class Replayer
             ? spec with { Triggers = [.. spec.Triggers.Where((_, i) => !removed.Contains(i))] }
             : spec;
 
-    public static Replayed Replay(ScenarioSpec spec, Violation v)
+    /// <param name="observer">Watches the replayed run (a <see cref="Tracing.RunRecording"/> for --perfetto); it changes nothing.</param>
+    public static Replayed Replay(ScenarioSpec spec, Violation v, Tracing.IRunObserver? observer = null, Action<Machine>? after = null)
     {
         using var machine = new Machine(SpecFor(spec, v));
+        if (observer is Tracing.RunRecording recording) recording.Attach(machine);
+        else machine.Runtime.Observer = observer;
         var summary = machine.Run(v.Seed, new ReplayStrategy(v.Decisions, v.Lenient));
         var message = Properties.ByName(v.Property).Check(new RunView(machine, summary));
         var (trace, _) = Violation.TraceText(machine);
+        after?.Invoke(machine);
         return new Replayed(machine.Report(trace: true), trace, Violation.Sha256(trace), message);
     }
 }

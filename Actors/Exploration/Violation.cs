@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace ActorCrash.Actors.Exploration;
@@ -28,15 +29,59 @@ public sealed record Violation(
     IReadOnlyList<int>? RemovedTriggers = null,   // indices into the scenario's triggers that shrink removed
     string? ScenarioText = null,     // the scenario's HOCON as it ran: the file replays from anywhere
     string? EmulatorVersion = null,  // Actors.EmulatorVersion of the run
-    string? DecisionsSha256 = null)  // of the decisions, as DecisionsDigest writes them: an edit is told from a divergence
+    string? DecisionsSha256 = null)  // schema_version 1 only: of the decisions, lenient and removed_triggers (DecisionsDigest)
 {
-    /// <summary>The violation file's format (schemas/violation.schema.json); bumped on any incompatible change.</summary>
-    public const int CurrentSchemaVersion = 1;
+    /// <summary>
+    /// The violation file's format (schemas/violation.schema.json); bumped on any incompatible change.
+    /// 2: <see cref="FieldDigests"/> covers every field (1 had only <see cref="DecisionsSha256"/>).
+    /// </summary>
+    public const int CurrentSchemaVersion = 2;
 
     [JsonPropertyOrder(-1)]
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
-    /// <summary>The digest <see cref="DecisionsSha256"/> holds: over the decisions, lenient and the removed triggers.</summary>
+    /// <summary>
+    /// Since schema_version 2: for every other field of the file, as <see cref="ToJson"/> writes it, the
+    /// first 16 hex digits of the SHA-256 of its compact JSON value (<see cref="DigestFields"/>). A
+    /// field whose value no longer matches, or that was added or removed, was edited by hand.
+    /// </summary>
+    [JsonPropertyOrder(1)]
+    public IReadOnlyDictionary<string, string>? FieldDigests { get; init; }
+
+    /// <summary>The name <see cref="FieldDigests"/> has in the file.</summary>
+    public const string FieldDigestsName = "field_digests";
+
+    /// <summary>The violation with <see cref="FieldDigests"/> computed over its other fields, as a file of this schema_version holds it.</summary>
+    public Violation Sealed() => this with { DecisionsSha256 = null, FieldDigests = DigestFields() };
+
+    /// <summary>What <see cref="FieldDigests"/> should hold for the violation as it stands: field name → digest of its JSON value.</summary>
+    public IReadOnlyDictionary<string, string> DigestFields()
+    {
+        var node = JsonSerializer.SerializeToNode(this with { FieldDigests = null }, Options)!.AsObject();
+        return new SortedDictionary<string, string>(
+            node.ToDictionary(kv => kv.Key, kv => Sha256(kv.Value?.ToJsonString() ?? "null")[..16]), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The fields edited since the file was sealed: whose value changed (with the value now, when short),
+    /// or that were added or removed; empty if none. Null when the file carries no digests.
+    /// </summary>
+    public IReadOnlyList<string>? EditedFields()
+    {
+        if (FieldDigests is not { } recorded) return null;
+        var now = DigestFields();
+        var node = JsonSerializer.SerializeToNode(this, Options)!.AsObject();
+        var edited = new List<string>();
+        foreach (var (field, digest) in now)
+        {
+            if (!recorded.TryGetValue(field, out var was)) edited.Add($"{field} (added)");
+            else if (was != digest) edited.Add(node[field] is JsonValue v && v.ToJsonString() is { Length: <= 40 } shown ? $"{field} (now {shown})" : field);
+        }
+        edited.AddRange(recorded.Keys.Where(f => !now.ContainsKey(f)).Select(f => $"{f} (removed)"));
+        return edited;
+    }
+
+    /// <summary>The digest <see cref="DecisionsSha256"/> holds (schema_version 1): over the decisions, lenient and the removed triggers.</summary>
     public static string DecisionsDigest(IReadOnlyList<long> decisions, bool lenient, IReadOnlyList<int>? removed) =>
         Sha256($"{string.Join(",", decisions)}|lenient={lenient}|removed={string.Join(",", removed ?? [])}");
 

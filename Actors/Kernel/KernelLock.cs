@@ -51,6 +51,9 @@ public class WaitChannel(string name)
     public string Name { get; } = name;
     public IReadOnlyList<int> Waiters => _waiters;
 
+    /// <summary>The <see cref="Wake"/> for this channel, made once (a message is immutable, so every release may send the same one).</summary>
+    internal Wake? WakeMessage { get; set; }
+
     public void AddWaiter(int cpu)
     {
         if (!_waiters.Contains(cpu)) _waiters.Add(cpu);

@@ -60,7 +60,22 @@ public sealed partial class KernelState
 
     // ---- printk
     public LogBuffer Log { get; } = new();
-    public List<ConsoleLine> Console { get; } = [];
+    /// <summary>
+    /// What the serial console printed, in order: when, and which log line. The text is the log's
+    /// (which only grows during a run), read when the run is reported (<see cref="ConsoleOutput"/>).
+    /// </summary>
+    private readonly List<(long TimeNs, int Line)> _console = [];
+
+    /// <summary>The serial console printed log line <paramref name="logLine"/> at <paramref name="timeNs"/>.</summary>
+    public void ConsolePrinted(long timeNs, int logLine) => _console.Add((timeNs, logLine));
+
+    /// <summary>The console output of the run so far, as the report shows it.</summary>
+    public ConsoleLine[] ConsoleOutput()
+    {
+        var lines = new ConsoleLine[_console.Count];
+        for (var i = 0; i < lines.Length; i++) lines[i] = new ConsoleLine(_console[i].TimeNs, Log.Line(_console[i].Line));
+        return lines;
+    }
     public int OopsInProgress { get; set; }
 
     /// <summary>console_drivers beyond the serial port (the pstore console): each gets every line release_console_sem prints.</summary>
@@ -108,7 +123,7 @@ public sealed partial class KernelState
     {
         foreach (var l in Locks) l.Reset();
         Log.Reset();
-        Console.Clear();
+        _console.Clear();
         OopsInProgress = 0;
         PstoreOopsCount = 0;
         Array.Fill(Online, true);

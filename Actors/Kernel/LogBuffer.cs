@@ -42,7 +42,7 @@ public sealed class LogBuffer
 
     public void Append(long timeNs, string line, int level = LogLevel.Default)
     {
-        _text.Append(VirtualTime.PrintkStamp(timeNs)).Append(' ').Append(line).Append('\n');
+        VirtualTime.AppendPrintkStamp(_text, timeNs).Append(' ').Append(line).Append('\n');
         _lineEnds.Add(_text.Length);
         _levels.Add((byte)level);
     }
@@ -62,6 +62,9 @@ public sealed class LogBuffer
         return sb.ToString();
     }
 
+    /// <summary>The length of <see cref="Line"/>(<paramref name="index"/>), without making the string.</summary>
+    public int LineLength(int index) => _lineEnds[index] - (index == 0 ? 0 : _lineEnds[index - 1]) - 1;
+
     public string Line(int index)
     {
         var start = index == 0 ? 0 : _lineEnds[index - 1];
@@ -73,6 +76,16 @@ public sealed class LogBuffer
     {
         var start = Math.Max(0, end - maxBytes);
         return _text.ToString(start, end - start);
+    }
+
+    /// <summary>How many characters <see cref="Tail"/> would return.</summary>
+    public int TailLength(int end, int maxBytes) => end - Math.Max(0, end - maxBytes);
+
+    /// <summary><see cref="Tail"/> copied into <paramref name="into"/> (at least <see cref="TailLength"/> long), without making a string.</summary>
+    public void CopyTail(int end, int maxBytes, Span<char> into)
+    {
+        var start = Math.Max(0, end - maxBytes);
+        _text.CopyTo(start, into, end - start);
     }
 }
 

@@ -193,9 +193,10 @@ public static class Printk
             for (var i = first; i < end; i++)
             {
                 // call_console_drivers(): the serial port is slow, and this runs with interrupts off.
+                yield return Op.Delay((k.Log.LineLength(i) + 1) * perChar);
+                k.ConsolePrinted(cpu.Runtime.Now, i);
+                if (k.Consoles.Count == 0) continue;
                 var line = k.Log.Line(i);
-                yield return Op.Delay((line.Length + 1) * perChar);
-                k.Console.Add(new ConsoleLine(cpu.Runtime.Now, line));
                 foreach (var con in k.Consoles) yield return Op.Call(con.Write(cpu, line));  // the other console drivers
             }
             cpu.LocalIrqRestore(flags);
@@ -233,8 +234,15 @@ public static class Printk
         var pid = cpu.Id == 0 ? 1 : 0;
         var comm = cpu.Id == 0 ? "init" : era.Major == 2 ? "swapper" : $"swapper/{cpu.Id}";
         yield return Op.Call(Vprintk(cpu, era.StackHeader(cpu.Id, pid, comm, cpu.Machine.Kernel.KexecCrashImageLoaded)));
-        foreach (var line in TraceLines(era, caller)) yield return Op.Call(Vprintk(cpu, line));
+        var lines = TraceLinesOf(era, caller);
+        for (var i = 0; i < lines.Length; i++) yield return Op.Call(Vprintk(cpu, lines[i]));
     }
+
+    // The trace lines depend on the era and the caller only: made once per pair, not on every dump_stack().
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(KernelEra Era, string Caller), string[]> TraceLineCache = new();
+
+    private static string[] TraceLinesOf(KernelEra era, string caller) =>
+        TraceLineCache.GetOrAdd((era, caller), static key => [.. TraceLines(key.Era, key.Caller)]);
 
     /// <summary>The lines after the header: Hardware name, Call Trace and its frames in the era's format.</summary>
     public static IEnumerable<string> TraceLines(KernelEra era, string caller)

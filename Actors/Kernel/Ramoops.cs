@@ -68,11 +68,23 @@ public sealed class Ramoops : KmsgDumper
         yield return Op.Call(_port.Fill(cpu, offset, _recordSize, 0));          // memset(buf, '\0', record_size)
         yield return Op.SeqRead(k.XtimeLock);                           // do_gettimeofday()
         var header = $"{Header}{Printk.GetTimeOfDay(cpu.Runtime.Now)}\n";
-        var record = Encoding.ASCII.GetBytes(header + k.Log.Tail(logEnd, _recordSize - header.Length));
+        var record = Record(header, k.Log, logEnd, _recordSize - header.Length);
         _intended[slot] = new Intended(reason, cpu.Runtime.Now, record);
         yield return Op.Call(_port.Store(cpu, offset, record));             // memcpy() of the log tail
         _count = (_count + 1) % _maxCount;                                // cxt->count = (cxt->count + 1) % cxt->max_count
         k.Milestone(cpu, $"ramoops: record {slot} written ({record.Length} bytes, {Kmsg.Name(reason)})");
+    }
+
+    // Encoding.ASCII.GetBytes(header + log tail), through a reused buffer instead of two 4 KiB strings.
+    private static byte[] Record(string header, LogBuffer log, int logEnd, int maxBytes)
+    {
+        var length = header.Length + log.TailLength(logEnd, maxBytes);
+        var chars = System.Buffers.ArrayPool<char>.Shared.Rent(length);
+        header.CopyTo(chars);
+        log.CopyTail(logEnd, maxBytes, chars.AsSpan(header.Length));
+        var record = Encoding.ASCII.GetBytes(chars, 0, length);
+        System.Buffers.ArrayPool<char>.Shared.Return(chars);
+        return record;
     }
 
     /// <summary>The next boot's view: every slot that holds a "====" header, compared with what was meant to be there.</summary>

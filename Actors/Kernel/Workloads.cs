@@ -50,9 +50,17 @@ public static class Workloads
             yield return Op.Delay(holdNs);  // a long vsnprintf/emit under logbuf_lock
             cpu.Unlock(k.LogbufLock);
             cpu.LocalIrqRestore(flags);
-            yield return Op.Call(Printk.Vprintk(cpu, $"eth0: tx timeout, resetting queue {n}"));
+            yield return Op.Call(Printk.Vprintk(cpu, TxTimeout(n)));
         }
     }
+
+    // The driver's line for iteration n; the first ones made once per process (every run prints them again).
+    private static readonly string?[] TxTimeoutLines = new string?[1024];
+
+    private static string TxTimeout(int n) =>
+        n < TxTimeoutLines.Length ? TxTimeoutLines[n] ??= Format(n) : Format(n);
+
+    private static string Format(int n) => $"eth0: tx timeout, resetting queue {n}";
 
     /// <summary>spin_lock_irqsave(lock); hold; unlock; rest — over and over.</summary>
     public static IEnumerable<Op> LockLoop(CpuActor cpu, KernelLock l, long periodNs, long holdNs)

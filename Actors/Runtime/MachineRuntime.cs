@@ -32,16 +32,23 @@ public sealed class MachineRuntime
     private readonly Dictionary<IActorRef, ActorId> _byRef = [];
     private readonly List<IActorRef> _resetByRuntime = [];
     private readonly EventQueue _queue = new();
-    private readonly HashSet<long> _cancelled = [];
     private readonly List<TraceEntry> _trace = [];
     private readonly List<long> _decisions = [];
     private readonly Queue<(ActorId Device, Exception Cause)> _faults = new();
+    // A pending delivery's message, sender, receiver and send sequence wait in a slot; the queue and
+    // the tie buffer move only numbers. A cancelled one stays in its slot, marked, until it comes up.
     private Message?[] _slots = new Message?[256];
+    private ActorId[] _slotFrom = new ActorId[256];
+    private ActorId[] _slotTo = new ActorId[256];
+    private long[] _slotSeq = new long[256];
+    private long[] _slotDue = new long[256];
+    private bool[] _slotCancelled = new bool[256];
     private int[] _freeSlots = new int[256];
     private int _freeCount, _slotHigh;
-    // The deliveries due at _tieDue, in send order, while the strategy is working through them.
+    // The deliveries due at _tieDue, in send order, while the strategy is working through them: the
+    // live ones are _ties[_tieHead .. _tieHead + _tieCount).
     private Pending[] _ties = new Pending[8];
-    private int _tieCount;
+    private int _tieHead, _tieCount;
     private long _tieDue = -1;
     private ISchedulingStrategy _strategy = new RandomStrategy();
     private ExceptionDispatchInfo? _abort;
@@ -60,6 +67,9 @@ public sealed class MachineRuntime
     /// delivery returns, before the next one): the machine decides what the fault means.
     /// </summary>
     public Action<ActorId, Exception>? OnFault { get; set; }
+
+    /// <summary>A passive observer of the runs (trace export, coverage); null (the default) costs a null check per hook.</summary>
+    public Tracing.IRunObserver? Observer { get; set; }
 
     /// <summary>
     /// Adds a device; its index is its address in the pending set. Unless <paramref name="resetAtStart"/>
@@ -87,31 +97,37 @@ public sealed class MachineRuntime
     public void Start(ISchedulingStrategy strategy, ulong seed)
     {
         _strategy = strategy;
+        (strategy as IRuntimeObserver)?.Attach(this);
         _strategy.Start(seed);
         _queue.Clear();
-        _cancelled.Clear();
         _trace.Clear();
         _decisions.Clear();
         _faults.Clear();
         Array.Clear(_slots, 0, _slotHigh);
+        Array.Clear(_slotCancelled, 0, _slotHigh);
         _slotHigh = _freeCount = 0;
-        _tieCount = 0;
+        _tieHead = _tieCount = 0;
         _tieDue = -1;
         _abort = null;
         _seq = 0;
         _stopped = false;
         Now = 0;
         Steps = 0;
+        Observer?.Started();
         foreach (var device in _resetByRuntime) device.Tell(ResetDevice.Instance, ActorRefs.NoSender);
     }
 
     /// <summary>Posts a message delivered exactly <paramref name="delayNs"/> from now. Returns its handle for <see cref="Cancel"/>.</summary>
     public long Send(ActorId from, ActorId to, Message message, long delayNs = 0)
     {
-        var p = new Pending { Due = Now + delayNs, Seq = ++_seq, From = from, To = to, Slot = Store(message) };
-        if (_tieCount > 0 && p.Due == _tieDue) AddTie(p);  // joins the instant the strategy is working through, last in send order
-        else _queue.Push(p);
-        return p.Seq;
+        var due = Now + delayNs;
+        var seq = ++_seq;
+        var slot = Store(message, from, to, seq, due);
+        Observer?.Sent(seq, from.Index, to.Index, Now);
+        // One due at the instant the strategy is working through joins it, last in send order.
+        if (_tieCount > 0 && due == _tieDue) AddTie(new Pending { Due = due, Seq = seq, From = from, To = to, Slot = slot });
+        else _queue.Push(due, seq, slot);
+        return seq << EventQueue.SlotBits | (uint)slot;
     }
 
     /// <summary>Posts a message whose latency the strategy picks in [min, max].</summary>
@@ -131,14 +147,14 @@ public sealed class MachineRuntime
         return Send(from, to, message, d);
     }
 
-    /// <summary>A timing or fault choice in [min, max], made and recorded by the strategy.</summary>
-    public long Choose(long min, long max)
+    /// <summary>A timing or fault choice in [min, max], made and recorded by the strategy (<paramref name="about"/>: the actor the event lands on, if one).</summary>
+    public long Choose(long min, long max, ActorId? about = null)
     {
         if (min >= max) return min;
         long d;
         try
         {
-            d = _strategy.NextInRange(min, max);
+            d = about is { } to ? _strategy.NextTime(to, min, max) : _strategy.NextInRange(min, max);
         }
         catch (Exception e)
         {
@@ -148,10 +164,19 @@ public sealed class MachineRuntime
         return d;
     }
 
+    /// <summary>The message a pending delivery carries (for strategies that compare candidates, e.g. partial-order reduction).</summary>
+    public Message MessageOf(in Pending p) => _slots[p.Slot]!;
+
     /// <summary>Withdraws a pending message (a timer whose wait ended another way). It is never delivered or traced.</summary>
     public void Cancel(long handle)
     {
-        if (handle > 0) _cancelled.Add(handle);
+        if (handle <= 0) return;
+        var slot = (int)(handle & (EventQueue.MaxSlots - 1));
+        var seq = handle >> EventQueue.SlotBits;
+        // A handle whose message was delivered (its slot free or reused) withdraws nothing.
+        if (slot >= _slotHigh || _slots[slot] is null || _slotSeq[slot] != seq || _slotCancelled[slot]) return;
+        if (_tieCount > 0 && _slotDue[slot] == _tieDue && RemoveTie(seq)) Take(slot);  // one the strategy would be offered next: gone at once
+        else _slotCancelled[slot] = true;                 // one in the queue: dropped when it comes up
     }
 
     /// <summary>The machine stopped: the current delivery finishes and the run ends.</summary>
@@ -185,6 +210,7 @@ public sealed class MachineRuntime
             Steps++;
             var message = Take(next.Slot);
             _trace.Add(new TraceEntry(Now, next.From, next.To, message));
+            Observer?.Delivering(next.Seq, Now);
             _refs[next.To.Index].Tell(message, _refs[next.From.Index]);
         }
     }
@@ -192,70 +218,108 @@ public sealed class MachineRuntime
     /// <summary>
     /// The next delivery. When several are due at the same instant the strategy picks among all of
     /// them, in send order; the others stay in the tie buffer (not pushed back into the heap), and
-    /// messages sent meanwhile for that same instant join its end.
+    /// messages sent meanwhile for that same instant join its end. Taking the first of them costs
+    /// O(1), any other at most half the group: delay-bounding's usual pick (the first) keeps a
+    /// fan-out of n ties linear in n.
     /// </summary>
     private bool TryNext(out Pending next)
     {
-        if (_tieCount > 0 && _cancelled.Count > 0) DropCancelledTies();
         if (_tieCount == 0)
         {
-            if (!TryPopLive(out next)) return false;
-            if (_queue.Count == 0 || _queue.Peek().Due != next.Due) return true;
-            _tieDue = next.Due;
+            if (!TryPopLive(out var e))
+            {
+                next = default;
+                return false;
+            }
+            next = ToPending(e);
+            if (_queue.Count == 0 || _queue.Peek().Due != e.Due) return true;
+            _tieDue = e.Due;
+            _tieHead = 0;
             AddTie(next);
             while (_queue.Count > 0 && _queue.Peek().Due == _tieDue)
             {
                 var p = _queue.Pop();
                 if (IsCancelled(p)) continue;
-                AddTie(p);
+                AddTie(ToPending(p));
             }
         }
         var pick = 0;
         if (_tieCount > 1)
         {
-            pick = _strategy.NextDelivery(_ties.AsSpan(0, _tieCount));
+            pick = _strategy.NextDelivery(_ties.AsSpan(_tieHead, _tieCount));
             _decisions.Add(pick);
         }
-        next = _ties[pick];
-        Array.Copy(_ties, pick + 1, _ties, pick, _tieCount - pick - 1);
-        _tieCount--;
+        next = _ties[_tieHead + pick];
+        RemoveTieAt(pick);
         return true;
     }
 
-    private bool TryPopLive(out Pending p)
+    private Pending ToPending(in EventQueue.Entry e)
+    {
+        var slot = e.Slot;
+        return new Pending { Due = e.Due, Seq = e.Seq, From = _slotFrom[slot], To = _slotTo[slot], Slot = slot };
+    }
+
+    private bool TryPopLive(out EventQueue.Entry e)
     {
         while (_queue.Count > 0)
         {
-            p = _queue.Pop();
-            if (IsCancelled(p)) continue;
+            e = _queue.Pop();
+            if (IsCancelled(e)) continue;
             return true;
         }
-        p = default;
+        e = default;
         return false;
     }
 
-    private bool IsCancelled(in Pending p)
+    private bool IsCancelled(in EventQueue.Entry e)
     {
-        if (_cancelled.Count == 0 || !_cancelled.Remove(p.Seq)) return false;
-        Take(p.Slot);
+        var slot = e.Slot;
+        if (!_slotCancelled[slot]) return false;
+        _slotCancelled[slot] = false;
+        Take(slot);
         return true;
-    }
-
-    private void DropCancelledTies()
-    {
-        var kept = 0;
-        for (var i = 0; i < _tieCount; i++)
-            if (!IsCancelled(_ties[i])) _ties[kept++] = _ties[i];
-        _tieCount = kept;
     }
 
     private void AddTie(in Pending p)
     {
-        if (_tieCount == _ties.Length) Array.Resize(ref _ties, _tieCount * 2);
-        _ties[_tieCount++] = p;
+        var end = _tieHead + _tieCount;
+        if (end == _ties.Length)
+        {
+            if (_tieHead > 0) Array.Copy(_ties, _tieHead, _ties, 0, _tieCount);  // slide the live ones down
+            else Array.Resize(ref _ties, _ties.Length * 2);
+            _tieHead = 0;
+            end = _tieCount;
+        }
+        _ties[end] = p;
+        _tieCount++;
     }
 
-    private int Store(Message message)
+    /// <summary>Removes the <paramref name="i"/>-th live tie, keeping the others in send order; shifts the shorter side.</summary>
+    private void RemoveTieAt(int i)
+    {
+        if (i < _tieCount / 2)
+        {
+            Array.Copy(_ties, _tieHead, _ties, _tieHead + 1, i);
+            _tieHead++;
+        }
+        else Array.Copy(_ties, _tieHead + i + 1, _ties, _tieHead + i, _tieCount - i - 1);
+        _tieCount--;
+        if (_tieCount == 0) _tieHead = 0;
+    }
+
+    private bool RemoveTie(long seq)
+    {
+        for (var i = 0; i < _tieCount; i++)
+            if (_ties[_tieHead + i].Seq == seq)
+            {
+                RemoveTieAt(i);
+                return true;
+            }
+        return false;
+    }
+
+    private int Store(Message message, ActorId from, ActorId to, long seq, long due)
     {
         int slot;
         if (_freeCount > 0) slot = _freeSlots[--_freeCount];
@@ -263,12 +327,23 @@ public sealed class MachineRuntime
         {
             if (_slotHigh == _slots.Length)
             {
-                Array.Resize(ref _slots, _slots.Length * 2);
-                Array.Resize(ref _freeSlots, _slots.Length);
+                if (_slotHigh == EventQueue.MaxSlots) throw new InvalidOperationException($"more than {EventQueue.MaxSlots} messages pending at once");
+                var n = _slots.Length * 2;
+                Array.Resize(ref _slots, n);
+                Array.Resize(ref _slotFrom, n);
+                Array.Resize(ref _slotTo, n);
+                Array.Resize(ref _slotSeq, n);
+                Array.Resize(ref _slotDue, n);
+                Array.Resize(ref _slotCancelled, n);
+                Array.Resize(ref _freeSlots, n);
             }
             slot = _slotHigh++;
         }
         _slots[slot] = message;
+        _slotFrom[slot] = from;
+        _slotTo[slot] = to;
+        _slotSeq[slot] = seq;
+        _slotDue[slot] = due;
         return slot;
     }
 

@@ -26,6 +26,24 @@ public interface ISchedulingStrategy
     /// a high-priority receiver the short latency.
     /// </summary>
     long NextLatency(ActorId from, ActorId to, long min, long max) => NextInRange(min, max);
+
+    /// <summary>
+    /// A fault or trigger time in [min, max] for an event that will land on <paramref name="to"/>. By
+    /// default a plain <see cref="NextInRange"/>; exhaustive search overrides it to place the event
+    /// just before and after the deliveries to that actor it could fall between.
+    /// </summary>
+    long NextTime(ActorId to, long min, long max) => NextInRange(min, max);
+}
+
+/// <summary>
+/// A strategy that reads the run as it goes — the clock, the step count, the deliveries so far
+/// (<see cref="MachineRuntime.Trace"/>) — e.g. PCT's change points over steps, exhaustive search's
+/// timing instants. <see cref="MachineRuntime.Start"/> attaches it before <see cref="ISchedulingStrategy.Start"/>.
+/// It only reads: every choice still goes through the strategy's answers.
+/// </summary>
+public interface IRuntimeObserver
+{
+    void Attach(MachineRuntime runtime);
 }
 
 /// <summary>The default: seeded uniform choices of order and latency.</summary>

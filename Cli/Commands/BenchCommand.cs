@@ -37,16 +37,21 @@ public sealed class BenchSettings : MeasurementSettings
     public string? Scenario { get; init; }
 
     [CommandOption("--cpus <LIST>")]
-    [Description("CPU counts to measure, comma-separated. Default: 8,64,512.")]
-    public string Cpus { get; init; } = "8,64,512";
+    [Description("CPU counts to measure, comma-separated. Default: 8,64,512,1024,4096.")]
+    public string Cpus { get; init; } = "8,64,512,1024,4096";
 
     [CommandOption("--repeats <N>")]
     [Description("Measurements per CPU count; the median is reported. Default: 5.")]
     public int Repeats { get; init; } = 5;
 
+    [CommandOption("--startups <N>")]
+    [Description("Times `actorcrash run` is started as a new process to time its start-up (median); 0 skips it. Default: 10.")]
+    public int Startups { get; init; } = 10;
+
     public override ValidationResult Validate()
     {
         if (Repeats < 1) return ValidationResult.Error("--repeats must be at least 1");
+        if (Startups < 0) return ValidationResult.Error("--startups must be 0 or more");
         if (ValidateTime() is { Successful: false } time) return time;
         if (!Cpus.Split(',').All(c => int.TryParse(c, out var n) && n is >= 2 and <= 4096))
             return ValidationResult.Error("--cpus takes CPU counts from 2 to 4096, comma-separated, e.g. 8,64,512");
@@ -61,27 +66,38 @@ public sealed class BenchSettings : MeasurementSettings
 /// </summary>
 public sealed class BenchCommand : Command<BenchSettings>
 {
+    /// <summary>The version of the machine-readable lines printed after the table (README: "bench output").</summary>
+    public const int OutputVersion = 2;
+
     public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellation)
     {
         var baseSpec = Scenarios.Load(settings.Scenario);
-        var table = new Table().AddColumns("CPUs", "emulations/s", "messages/s", "µs/emulation", "messages/emulation", "KB alloc/emulation", "cost per CPU vs first");
-        double? firstPerCpu = null;
+        var table = new Table().AddColumns("CPUs", "emulations/s", "messages/s", "µs/emulation", "messages/emulation", "bytes alloc/emulation", "local exponent");
         var rows = new List<string>();
+        (int Cpus, double Micros)? previous = null;
         foreach (var n in settings.Cpus.Split(',').Select(int.Parse))
         {
             var spec = WithCpus(baseSpec, n);
             var m = Measure(spec, settings.Repeats, settings.Seconds);
-            var perCpu = m.MicrosPerRun / n;
-            firstPerCpu ??= perCpu;
+            // Cost per emulation ~ N^k between this CPU count and the previous one: k = 1 is linear.
+            double? exponent = previous is { } p && p.Cpus != n ? Math.Log(m.MicrosPerRun / p.Micros) / Math.Log((double)n / p.Cpus) : null;
+            previous = (n, m.MicrosPerRun);
             table.AddRow($"{n}", $"{m.RunsPerSecond:N0}", $"{m.MessagesPerSecond:N0}", $"{m.MicrosPerRun:F1}",
-                $"{m.MessagesPerRun:F0}", $"{m.BytesPerRun / 1024.0:F1}", $"{perCpu / firstPerCpu:F2}x");
-            rows.Add($"cpus={n} emulations_per_s={m.RunsPerSecond:F0} messages_per_s={m.MessagesPerSecond:F0} us_per_emulation={m.MicrosPerRun:F2} messages_per_emulation={m.MessagesPerRun:F1}");
+                $"{m.MessagesPerRun:F0}", $"{m.BytesPerRun:N0}", exponent is { } e ? $"{e:F2}" : "-");
+            rows.Add($"cpus={n} emulations_per_s={m.RunsPerSecond:F0} messages_per_s={m.MessagesPerSecond:F0} us_per_emulation={m.MicrosPerRun:F2} " +
+                $"messages_per_emulation={m.MessagesPerRun:F1} bytes_per_emulation={m.BytesPerRun:F0} local_exponent={(exponent is { } x ? $"{x:F3}" : "-")}");
         }
         AnsiConsole.Write(table);
+        AnsiConsole.WriteLine("local exponent k: cost per emulation grows as N^k from the previous CPU count (1 = linear); bytes: GC.GetAllocatedBytesForCurrentThread over every measured run");
         var campaign = MeasureCampaign(WithCpus(baseSpec, 8), settings.Repeats, settings.Seconds);
         AnsiConsole.WriteLine($"Akka campaign (verdicts only), 8 CPUs, {Environment.ProcessorCount} machine actors: {campaign:N0} emulations/s (median of {settings.Repeats})");
+        var startup = settings.Startups > 0 ? StartupTime.Measure(["run"], settings.Startups) : null;
+        if (startup is { } st)
+            AnsiConsole.WriteLine($"start-up: `actorcrash run` as a new process, wall time {st.Median * 1000:F0} ms (median of {settings.Startups}; min {st.Min * 1000:F0}, max {st.Max * 1000:F0}) via {st.Command}");
+        Console.WriteLine($"bench_output_version={OutputVersion}");
         foreach (var r in rows) Console.WriteLine(r);
         Console.WriteLine($"campaign_cpus=8 emulations_per_s={campaign:F0}");
+        if (startup is { } s2) Console.WriteLine($"startup_run_ms={s2.Median * 1000:F1} startup_runs={settings.Startups}");
         return (int)ExitCode.Ok;
     }
 

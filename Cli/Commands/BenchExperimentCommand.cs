@@ -54,9 +54,11 @@ public sealed class BenchExperimentCommand : Command<BenchExperimentSettings>
             ", Release build"
 #endif
             );
-        // Warm up the JIT (tiered compilation) on both paths before measuring.
-        Measure(plan, 1, new Seeds(1, Math.Min(30, seeds.Last)));
-        Measure(plan, workers, new Seeds(1, Math.Min(30, seeds.Last)));
+        // Warm up the JIT on both paths with one whole measurement each, not counted: tiered compilation
+        // promotes a method after 30 calls and a background delay, so a short warm-up left the first
+        // 1-worker measurement partly on tier-0 code.
+        Measure(plan, 1, seeds);
+        Measure(plan, workers, seeds);
         var one = new List<Sample>();
         var many = new List<Sample>();
         for (var r = 0; r < settings.Repeats && !cancellation.IsCancellationRequested; r++)
@@ -64,22 +66,30 @@ public sealed class BenchExperimentCommand : Command<BenchExperimentSettings>
             one.Add(Measure(plan, 1, seeds));
             many.Add(Measure(plan, workers, seeds));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  repeat {r + 1}: 1 worker {one[^1].RunsPerSecond:N0} runs/s ({one[^1].CpuMsPerRun:F3} CPU-ms/run), {workers} workers {many[^1].RunsPerSecond:N0} runs/s ({many[^1].CpuMsPerRun:F3} CPU-ms/run), SQLite {many[^1].SqliteShare:P1} of the wall time"));
+                $"  repeat {r + 1}: 1 worker {one[^1].RunsPerSecond:N0} runs/s ({one[^1].CpuMsPerRun:F3} CPU-ms/run), {workers} workers {many[^1].RunsPerSecond:N0} runs/s ({many[^1].CpuMsPerRun:F3} CPU-ms/run), SQLite {many[^1].SqliteShare:P1} of the wall time, {many[^1].SqliteCpuShare:P1} of the CPU time ({many[^1].SqliteUsPerRow:F1} CPU-µs/row), GC pauses {one[^1].GcPauseShare:P1} / {many[^1].GcPauseShare:P1} of the wall time"));
         }
         var (a, b) = (Median(one.Select(s => s.RunsPerSecond)), Median(many.Select(s => s.RunsPerSecond)));
         var paired = Median(one.Zip(many, (x, y) => y.RunsPerSecond / x.RunsPerSecond));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"median: 1 worker {a:N0} runs/s, {workers} workers {b:N0} runs/s, speed-up {b / a:F2}x (median of the paired ratios {paired:F2}x); SQLite writing {Median(many.Select(s => s.SqliteShare)):P1} of the wall time ({workers} workers), {Median(one.Select(s => s.SqliteShare)):P1} (1 worker)"));
+        var (wallShare, cpuShare, usPerRow) = (Median(many.Select(s => s.SqliteShare)), Median(many.Select(s => s.SqliteCpuShare)), Median(many.Select(s => s.SqliteUsPerRow)));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"SQLite share, two definitions ({workers} workers): wall time inside ResultStore.Write over the measurement's wall time {wallShare:P1} " +
+            $"(counts the writer waiting for a core the workers hold); the writing thread's CPU time inside Write over the process's CPU time {cpuShare:P1} " +
+            $"(what writing costs); {usPerRow:F2} CPU-µs per row written"));
         var (ca, cb) = (Median(one.Select(s => s.CpuMsPerRun)), Median(many.Select(s => s.CpuMsPerRun)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"CPU time per run: 1 worker {ca:F3} ms, {workers} workers {cb:F3} ms (ratio {cb / ca:F2}: near 1, the workers do not slow each other down; runs/s only shows the speed-up on a quiet machine)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"experiment_runs_per_s_1={a:F0} experiment_runs_per_s_{workers}={b:F0} speedup={b / a:F3} paired_speedup={paired:F3} sqlite_share={Median(many.Select(s => s.SqliteShare)):F4} cpu_ms_per_run_1={ca:F4} cpu_ms_per_run_{workers}={cb:F4}"));
+            $"experiment_runs_per_s_1={a:F0} experiment_runs_per_s_{workers}={b:F0} speedup={b / a:F3} paired_speedup={paired:F3} sqlite_share={wallShare:F4} sqlite_cpu_share={cpuShare:F4} sqlite_cpu_us_per_row={usPerRow:F3} cpu_ms_per_run_1={ca:F4} cpu_ms_per_run_{workers}={cb:F4}"));
         return (int)ExitCode.Ok;
     }
 
     /// <param name="CpuMsPerRun">process CPU time per run: on a loaded machine the steadier figure; equal for 1 and N workers means nothing serialises them.</param>
-    private sealed record Sample(double RunsPerSecond, double SqliteShare, double CpuMsPerRun);
+    /// <param name="SqliteCpuShare">CPU time of the writing thread inside the store's Write over the process's CPU time: what writing costs, whoever waits for a core.</param>
+    /// <param name="SqliteUsPerRow">CPU microseconds of writing per row.</param>
+    /// <param name="GcPauseShare">the runtime's GC pauses (every managed thread stopped) over the wall time.</param>
+    private sealed record Sample(double RunsPerSecond, double SqliteShare, double CpuMsPerRun, double SqliteCpuShare, double SqliteUsPerRow, double GcPauseShare);
 
     private static Sample Measure(ExperimentPlan plan, int workers, Seeds seeds)
     {
@@ -91,11 +101,15 @@ public sealed class BenchExperimentCommand : Command<BenchExperimentSettings>
             using var store = ResultStore.Open(Path.Combine(dir, ExperimentFiles.Store));
             store.Bind(plan.Experiment.Digest, plan.Experiment.Title, EmulatorBuild.Id);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var gc = GC.GetTotalPauseDuration();
             var sw = Stopwatch.StartNew();
             ExperimentRunner.Run(sized, store, new RunnerOptions(workers), CancellationToken.None);
             var elapsed = sw.Elapsed.TotalSeconds;
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-            return new Sample(sized.TotalRuns / elapsed, store.WriteTime.TotalSeconds / elapsed, cpu.TotalMilliseconds / sized.TotalRuns);
+            gc = GC.GetTotalPauseDuration() - gc;
+            return new Sample(sized.TotalRuns / elapsed, store.WriteTime.TotalSeconds / elapsed, cpu.TotalMilliseconds / sized.TotalRuns,
+                store.WriteCpuTime.TotalMilliseconds / Math.Max(1e-9, cpu.TotalMilliseconds), store.WriteCpuTime.TotalMicroseconds / Math.Max(1, store.RowsWritten),
+                gc.TotalSeconds / elapsed);
         }
         finally
         {

@@ -23,6 +23,14 @@ public sealed class ExploreSettings : CommandSettings
     [Description("portfolio (default: random, pct d=3, delay-bounding, pct d=5 by run), random, pct, delay-bounding, exhaustive.")]
     public string Strategy { get; init; } = Strategies.Default;
 
+    [CommandOption("--depth <D>")]
+    [Description("PCT's depth d (d - 1 priority change points over the run's steps). Default: 3 (the portfolio's PCT members: 3 and 5).")]
+    public int? Depth { get; init; }
+
+    [CommandOption("--no-por")]
+    [Description("Exhaustive search without partial-order reduction (every interleaving of commuting deliveries), to compare schedule counts.")]
+    public bool NoPor { get; init; }
+
     [CommandOption("--runs <N>")]
     [Description("Stop after N runs. Default: 10000 unless --time is given.")]
     public long? Runs { get; init; }
@@ -55,12 +63,17 @@ public sealed class ExploreSettings : CommandSettings
     [Description("Where violations are saved as JSON. Default: actorcrash-violations.")]
     public string Out { get; init; } = "actorcrash-violations";
 
+    [CommandOption("--coverage [FILE]")]
+    [Description("Print what the runs reached (panic-path functions, CPU states and locks at the stop, outcomes, known bugs) and write it as JSON (schemas/coverage.schema.json) to FILE, default OUT/SCENARIO-coverage.json.")]
+    public FlagValue<string>? Coverage { get; init; }
+
     public TimeSpan? TimeBudget => Options.ParseWallTime(Time);
 
     public override ValidationResult Validate()
     {
         if (!Strategies.Names.Contains(Strategy))
             return ValidationResult.Error($"--strategy: expected one of {string.Join(", ", Strategies.Names)}, got \"{Strategy}\"{Suggestions.DidYouMean(Strategy, Strategies.Names)}");
+        if (Depth is < 1 or > 64) return ValidationResult.Error($"--depth: expected an integer from 1 to 64, got {Depth}");
         if (Options.All(Options.Design(Design), Options.Runs(Runs), Options.WallTime(Time), Options.Seed(Seed)) is { Successful: false } invalid)
             return invalid;
         if (Property is not null && Property.Split(',').FirstOrDefault(p => !PropertyNames.All.Contains(p)) is { } bad)
@@ -94,7 +107,8 @@ public sealed class ExploreCommand : Command<ExploreSettings>
         say.WriteLine($"explore {spec.Name} ({spec.Source}), design {spec.Design}, strategy {settings.Strategy}, " +
             $"properties: {string.Join(", ", properties.Select(x => x.Name))}{(settings.Property is null && spec.Properties.Count == 0 ? " (the default: the scenario lists no `properties`)" : "")}");
 
-        var explorer = new Explorer(spec, settings.Strategy, properties, Violation.Sha256(text));
+        var explorer = new Explorer(spec, settings.Strategy, properties, Violation.Sha256(text),
+            options: new StrategyOptions(settings.Depth, PartialOrderReduction: !settings.NoPor));
         var budget = settings.Runs ?? (settings.TimeBudget is null ? 10_000 : long.MaxValue);
         var time = settings.TimeBudget;
         var sw = Stopwatch.StartNew();
@@ -102,8 +116,10 @@ public sealed class ExploreCommand : Command<ExploreSettings>
         bool KeepRunning(long runs) => runs < budget && (time is null || (runs & 255) != 0 || sw.Elapsed < time) && !stop.IsCancellationRequested;
         // Each violation is saved the moment it is found: Ctrl-C, SIGTERM or kill -9 later loses none.
         var saved = new List<(Violation Violation, string Path)>();
+        var coveragePath = ExploreCoverage.Path(settings.Coverage, settings.Out, spec.Name);
         var report = new ExploreReport
         {
+            Coverage = coveragePath is null ? null : new Coverage(),
             OnViolation = v => saved.Add((v, ViolationFiles.Save(settings.Out, spec, ViolationFiles.Complete(v, text)))),
         };
         var every = settings.CheckDeterminism ? DeterminismEvery : 0;
@@ -129,6 +145,7 @@ public sealed class ExploreCommand : Command<ExploreSettings>
         var summary = Summary(spec, settings, explorer, report, saved, sw.Elapsed, seed);
         if (settings.Json) Console.Out.WriteLine(JsonOutput.Serialize(summary));
         else WriteSummary(summary, Console.Out);
+        ExploreCoverage.Write(report.Coverage, coveragePath, spec, settings.Strategy, seed, settings.Json ? Console.Error : Console.Out);
         foreach (var n in report.NonDeterministic)
             Console.Error.WriteLine($"emulator bug: non-deterministic run: {n}");
         if (Interruption.ExitCode is { } interrupted) return interrupted;
@@ -149,7 +166,10 @@ public sealed class ExploreCommand : Command<ExploreSettings>
             ex is null ? null : new ExhaustiveSummary(ex.Explored, ex.Complete, ex.MaxDepth),
             settings.CheckDeterminism ? report.DeterminismChecks : null,
             [.. report.NonDeterministic],
-            Interruption.ExitCode switch { null => null, (int)ExitCode.Terminated => "SIGTERM", _ => "SIGINT" });
+            Interruption.ExitCode switch { null => null, (int)ExitCode.Terminated => "SIGTERM", _ => "SIGINT" })
+        {
+            PartialOrderReduction = ex?.PartialOrderReduction ?? false,
+        };
     }
 
     private static void WriteSummary(ExploreSummary s, TextWriter o)
@@ -159,7 +179,7 @@ public sealed class ExploreCommand : Command<ExploreSettings>
         o.WriteLine($"runs: {s.Runs:N0} in {s.ElapsedSeconds:F2} s ({s.Runs / Math.Max(1e-9, s.ElapsedSeconds):N0} runs/s), distinct outcomes: {s.DistinctOutcomes}");
         if (s.Exhaustive is { } ex)
             o.WriteLine($"exhaustive: {ex.Schedules:N0} schedules ({(ex.Complete ? "the whole space" : "stopped before the space was exhausted")}; " +
-                $"latencies and fault times discretised to {{min, max}}; no partial-order reduction; deepest run {ex.MaxDepth} choice points)");
+                $"timing ranges at their ends and around the deliveries they could fall between; partial-order reduction {(s.PartialOrderReduction ? "on" : "off (--no-por)")}; deepest run {ex.MaxDepth} choice points)");
         if (s.DeterminismChecks is { } checks)
             o.WriteLine($"determinism: {checks} runs replayed on a second machine, {s.NonDeterministic.Count} differed");
         o.WriteLine(s.ViolationsByProperty.Count == 0
@@ -180,7 +200,12 @@ public sealed record ExploreSummary(
     string Scenario, string Source, string Design, string Strategy, IReadOnlyList<string> Properties, ulong Seed,
     long Runs, double ElapsedSeconds, int DistinctOutcomes, IReadOnlyDictionary<string, long> ViolationsByProperty,
     IReadOnlyList<SavedViolation> Violations, ExhaustiveSummary? Exhaustive, long? DeterminismChecks,
-    IReadOnlyList<string> NonDeterministic, string? Interrupted);
+    IReadOnlyList<string> NonDeterministic, string? Interrupted)
+{
+    /// <summary>Exhaustive search only (text output): whether the partial-order reduction was on.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool PartialOrderReduction { get; init; }
+}
 
 /// <summary>A violation explore kept, and the file it saved it to.</summary>
 public sealed record SavedViolation(long Run, ulong Seed, string Strategy, string Property, string Message, int Decisions, string File,

@@ -8,7 +8,7 @@ using Spectre.Console.Cli;
 namespace ActorCrash.Cli.Commands;
 
 /// <summary>The settings of `replay` and `shrink`: a violation file, and whether to print the trace.</summary>
-public sealed class ViolationFileSettings : CommandSettings
+public class ViolationFileSettings : CommandSettings
 {
     [CommandArgument(0, "<file>")]
     [Description("A violation saved by `explore` or `shrink` (JSON); it holds its scenario, so it replays from any directory.")]
@@ -21,6 +21,18 @@ public sealed class ViolationFileSettings : CommandSettings
     [CommandOption("--json")]
     [Description("Print the result as JSON (schemas/replay.schema.json, schemas/shrink.schema.json) instead of text.")]
     public bool Json { get; init; }
+}
+
+/// <summary>The settings of `replay`: those of a violation file, and the views of the replayed run to write.</summary>
+public sealed class ReplaySettings : ViolationFileSettings
+{
+    [CommandOption("--perfetto <FILE>")]
+    [Description("Also write the replayed run as Chrome/Perfetto trace-event JSON (ui.perfetto.dev; docs/traces.md).")]
+    public string? Perfetto { get; init; }
+
+    [CommandOption("--svg <FILE>")]
+    [Description("Also write the replayed run as an SVG sequence diagram (docs/traces.md).")]
+    public string? Svg { get; init; }
 }
 
 /// <summary>replay --json (schemas/replay.schema.json).</summary>
@@ -36,17 +48,20 @@ public sealed record ReplayReport(
 /// exit 2: the file was edited (what changed is said); exit 3: the emulator diverged (a bug, or a
 /// file from another emulator version, which is said).
 /// </summary>
-public sealed class ReplayCommand : Command<ViolationFileSettings>
+public sealed class ReplayCommand : Command<ReplaySettings>
 {
-    public override int Execute(CommandContext context, ViolationFileSettings settings, CancellationToken cancellation)
+    public override int Execute(CommandContext context, ReplaySettings settings, CancellationToken cancellation)
     {
         var (v, spec, _) = ViolationFiles.Load(settings.File);
         Errors.Current = spec with { Seed = v.Seed };
+        RunViews.Check(settings.Perfetto, settings.Svg);
+        var recording = RunViews.Wanted(settings.Perfetto, settings.Svg) ? new Actors.Tracing.RunRecording() : null;
+        Actors.Tracing.RecordedRun? views = null;
         Replayed? r = null;
         string? diverged = null;
         try
         {
-            r = Replayer.Replay(spec, v);
+            r = Replayer.Replay(spec, v, recording, m => views = recording is null ? null : Actors.Tracing.RecordedRun.From(m, recording));
         }
         catch (ReplayDivergedException e)
         {
@@ -73,6 +88,7 @@ public sealed class ReplayCommand : Command<ViolationFileSettings>
             if (r is not null) Console.WriteLine(r.Violated ? $"property: {r.Message}" : $"property: {v.Property} now holds");
             Console.WriteLine($"seed {v.Seed}");
         }
+        if (views is not null) RunViews.Write(views, settings.Perfetto, settings.Svg, settings.Json ? Console.Error : Console.Out);
         if (!same) Console.Error.WriteLine($"internal error: the emulator diverged from the recorded run: {diverged}");
         return same && r!.Violated ? (int)ExitCode.Violation : (int)ExitCode.Internal;
     }

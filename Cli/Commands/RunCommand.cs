@@ -35,6 +35,14 @@ public sealed class RunSettings : CommandSettings
     [CommandOption("--json")]
     [Description("Print the result as JSON instead of text.")]
     public bool Json { get; init; }
+
+    [CommandOption("--perfetto <FILE>")]
+    [Description("Also write the run as Chrome/Perfetto trace-event JSON (ui.perfetto.dev; docs/traces.md).")]
+    public string? Perfetto { get; init; }
+
+    [CommandOption("--svg <FILE>")]
+    [Description("Also write the run as an SVG sequence diagram (docs/traces.md).")]
+    public string? Svg { get; init; }
 }
 
 /// <summary>`actorcrash run`: one emulation on a machine actor, printed for a person or a program.</summary>
@@ -45,11 +53,15 @@ public sealed class RunCommand : Command<RunSettings>
         var spec = Scenarios.Load(settings.Scenario, settings.Design);
         if (settings.SeedValue is { } seed) spec = spec with { Seed = seed };
         Errors.Current = spec;
+        RunViews.Check(settings.Perfetto, settings.Svg);
 
         var result = Emulate(spec, settings.Trace);
         var output = Console.Out;
         if (settings.Json) JsonOutput.Write(result, output);
         else TextOutput.Write(result, spec, settings.Trace, output);
+        // The same run again with a recorder attached (a run is a pure function of scenario and seed).
+        if (RunViews.Wanted(settings.Perfetto, settings.Svg))
+            RunViews.Write(Actors.Tracing.RecordedRun.Record(spec, spec.Seed), settings.Perfetto, settings.Svg, settings.Json ? Console.Error : output);
         return (int)ExitCode.Ok;
     }
 

@@ -14,7 +14,7 @@ public static class DumperFactory
             (DumperTypes.Ramoops, null) => new Ramoops(machine.Nvram, nvram, d.MemSize, d.DumpOops, spec.Nvram.ChunkBytes),
             (DumperTypes.Ramoops, PstoreRamParams p) => new PstoreRam(machine.Kernel, machine.Nvram, nvram, spec.Nvram.ChunkBytes, new PstoreRamLayout(
                 (int)d.MemSize, (int)d.RecordSize, (int)p.ConsoleSize, (int)p.PmsgSize, p.Ecc,
-                Pstore.EffectiveMaxReason(p.MaxReason, d.DumpOops), p.KmsgBytes, p.Pmsg), machine.Design.PstoreEra),
+                Pstore.EffectiveMaxReason(p.MaxReason, d.DumpOops), p.KmsgBytes, p.Pmsg), machine.Design.Era),
             (DumperTypes.Mtdoops, MtdoopsParams p) => BuildMtdoops(machine, d, p),
             (DumperTypes.ThirdParty, ThirdPartyParams p) => new ThirdParty(p),
             (DumperTypes.NvramConsole, NvramConsoleParams p) => new NvramConsole(machine.Kernel, machine.Nvram, nvram, spec.Nvram.ChunkBytes, (int)p.Offset, (int)p.Size),

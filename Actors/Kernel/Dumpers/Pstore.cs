@@ -101,7 +101,7 @@ public static class Pstore
     {
         var k = cpu.Machine.Kernel;
         if (Priority(reason) > MaxReasonOf(psinfo, k.Cmdline.AlwaysKmsgDump)) yield break;   // kmsg_dump(): reason > dumper->max_reason
-        var era = cpu.Machine.Design.PstoreEra;
+        var era = cpu.Machine.Design.Era;
         var why = ReasonStr(reason);
         var flags = cpu.LocalIrqSave();
         var locked = true;
@@ -180,7 +180,7 @@ public static class Pstore
     /// </summary>
     public static IEnumerable<Op> RecordTime(CpuActor cpu, long recordNs, Action<string> stamp)
     {
-        if (cpu.Machine.Design.PstoreEra.PstoreTimeSpinsOnSeqcount)
+        if (cpu.Machine.Design.Era.PstoreTimeSpinsOnSeqcount)
         {
             yield return Op.SeqRead(cpu.Machine.Kernel.XtimeLock);   // __getnstimeofday(): read_seqcount_begin(&tk_core.seq) loop
             stamp(Printk.GetTimeOfDay(cpu.Runtime.Now));

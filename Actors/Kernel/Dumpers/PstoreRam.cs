@@ -89,7 +89,7 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
     {
         // Out of the various dmesg dump types, ramoops is currently designed to only store crash logs
         // (until ≈5.8: since the max_reason series it logs "everything that the kmsg dumper sends us").
-        if (!cpu.Machine.Design.PstoreEra.RamoopsStoresEveryReason && Pstore.Priority(record.Reason) > 2)
+        if (!cpu.Machine.Design.Era.RamoopsStoresEveryReason && Pstore.Priority(record.Reason) > 2)
         {
             record.Error = -Pstore.EINVAL;
             yield break;
@@ -172,7 +172,7 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
         public override IEnumerable<Op> Write(CpuActor cpu, string line)
         {
             var bytes = Encoding.ASCII.GetBytes(line + "\n");
-            if (!cpu.Machine.Design.PstoreEra.PstoreConsoleTakesBufLock)
+            if (!cpu.Machine.Design.Era.PstoreConsoleTakesBufLock)
             {
                 yield return Op.Call(ramoops._console!.Write(cpu, bytes));
                 yield break;

@@ -15,7 +15,7 @@ public class DumperDeterminismTests
     public void The_same_seed_reads_back_the_same_storage_after_other_runs(string machine)
     {
         var spec = ScenarioLoader.LoadText($$"""
-            design = "{{(machine.Contains("efi-pstore", StringComparison.Ordinal) ? "linux-4.10" : "linux-2.6.38")}}"
+            design = "{{(machine.Contains("efi-pstore", StringComparison.Ordinal) ? "linux-4.10" : machine.Contains("era = pstore", StringComparison.Ordinal) ? "linux-6.x" : "linux-2.6.38")}}"
             cmdline = "panic=2"
             {{machine}}
             machine { cpus = 2, kdump.loaded = false }

@@ -1,4 +1,5 @@
 using ActorCrash.Actors;
+using ActorCrash.Cli.Commands;
 using ActorCrash.Config;
 using Xunit;
 
@@ -60,16 +61,28 @@ public class PstoreSelftestTests
     }
 
     [Theory]
-    [InlineData("linux-3.12")]
+    [InlineData("linux-4.5")]
     [InlineData("linux-4.10")]
     [InlineData("linux-6.x")]
-    public void Passes_under_the_later_designs_too(string design)
+    public void Passes_under_every_design_whose_kernel_has_pmsg(string design)
     {
         var uuid = Guid.NewGuid().ToString();
-        var r = DumperRuns.Run(Scenario(uuid).Replace("design = \"linux-2.6.38\"", $"design = \"{design}\"", StringComparison.Ordinal));
+        var r = DumperRuns.Run(DesignComparison.WithDesign(Scenario(uuid), design));
 
         Assert.Equal(design, r.Design);
         Assert.Empty(Selftest(r, uuid));
+    }
+
+    [Theory]
+    [InlineData("linux-3.12", "machine.ramoops.pmsg_size", "first appeared in Linux 4.1")]
+    [InlineData("linux-2.6.38", "machine.ramoops.era", "first appeared in Linux 3.5")]
+    [InlineData("eric-2011", "machine.ramoops.era", "first appeared in Linux 3.5")]
+    public void Is_refused_by_a_design_whose_kernel_had_no_pmsg(string design, string key, string says)
+    {
+        var e = Assert.Throws<ScenarioException>(() => ScenarioLoader.LoadText(DesignComparison.WithDesign(Scenario("x"), design), "built-in:pstore-selftest"));
+        Assert.Equal(key, e.Key);
+        Assert.True(e.Line > 0);
+        Assert.Contains(says, e.Message);
     }
 
     [Fact]

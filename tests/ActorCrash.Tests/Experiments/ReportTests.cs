@@ -68,8 +68,10 @@ public sealed class ReportTests
     public void The_report_renders_its_charts_in_headless_chromium_with_no_script_errors()
     {
         var dir = ExperimentKit.TempDir();
-        var (session, _, _) = Tiny(dir);
+        var (session, table, _) = Tiny(dir);
         session.Dispose();
+        var deviations = table.Verdicts.Count(v => v.Status == DesignVerdict.Deviated && v.Seed is not null);
+        Assert.True(deviations > 0);
         var report = Path.Combine(dir, ExperimentFiles.Report);
         var html = File.ReadAllText(report);
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", ""));  // nothing fetched: no external URL at all
@@ -95,6 +97,9 @@ public sealed class ReportTests
         Assert.DoesNotContain("data-errors=\"", dom);   // set by window.onerror
         Assert.DoesNotContain("Uncaught", log);           // no script error reached the console either
         Assert.Equal(2 * 3 * 2, dom.Split("class=\"bar").Length - 1);  // 2 probes x 3 cells x 2 designs
+        // The first failing run of each deviation, as an SVG sequence diagram the page measured: a size and every arrow drawn.
+        Assert.Contains($"data-sequences=\"{deviations}/{deviations}\"", dom);
+        Assert.Equal(deviations, dom.Split("<svg class=\"sequence\"").Length - 1);
         Directory.Delete(profile, recursive: true);
     }
 }

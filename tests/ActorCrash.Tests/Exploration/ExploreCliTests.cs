@@ -9,12 +9,14 @@ namespace ActorCrash.Tests.Exploration;
 /// <summary>explore → replay → shrink → replay through the command line, with the exit codes of the style guide.</summary>
 public class ExploreCliTests
 {
-    private static int Cli(params string[] args)
+    /// <summary>The verbs that run scenarios, in process (run, explore, replay, shrink); the exit code.</summary>
+    internal static int Cli(params string[] args)
     {
         var app = new CommandApp();
         app.Configure(c =>
         {
             ActorCrash.Cli.CliApp.Configure(c);
+            c.AddCommand<RunCommand>("run");
             c.AddCommand<ExploreCommand>("explore");
             c.AddCommand<ReplayCommand>("replay");
             c.AddCommand<ShrinkCommand>("shrink");
