@@ -15,6 +15,7 @@ public sealed class RunView(Machine machine, RunSummary summary)
     public Machine Machine { get; } = machine;
     public RunSummary Summary { get; } = summary;
     public IReadOnlyList<Milestone> Milestones => Machine.Kernel.Milestones;
+    // Stryker disable once Assignment : a cache; the dumpers' read-back is a pure read of the end state, so reading it again gives the same records
     public IReadOnlyList<NvramRecord> Nvram => _nvram ??= [.. Machine.Kernel.DumpList.SelectMany(d => d.ReadBack())];
 
     /// <summary>Virtual time of the first "panic: …" milestone, or -1.</summary>

@@ -168,4 +168,78 @@ public class PropertyCatchTests
         Assert.NotNull(never);
         Assert.Contains("no milestone", never);
     }
+
+    [Fact]
+    public void Reboot_in_time_measures_from_the_panic_not_from_boot()
+    {
+        // The same late reset, with the panic 5 ms after boot: still after panic + 10 s + 2 s.
+        var spec = Kit.Load("thread-2011", "linux-6.x", """
+            cmdline = "panic=10"
+            machine.kdump.loaded = false
+            machine.dumpers = [thirdparty]
+            machine.thirdparty { behaviour = slow-write, time = 5s }
+            triggers = [ { at = 5ms, cpu = 0, event = panic, message = "Fatal exception" } ]
+            """);
+        var machine = new Machine(spec);
+        var run = new RunView(machine, machine.Run(1));
+        var panic = Assert.Single(run.Milestones, m => m.What.StartsWith("panic: ", StringComparison.Ordinal));
+        Assert.Equal(panic.TimeNs, run.FirstPanicNs);
+        Assert.True(run.FirstPanicNs >= 5_000_000);
+        Assert.Contains("after the deadline", Properties.ByName(PropertyNames.RebootInTime).Check(run));
+    }
+
+    [Fact]
+    public void Reboot_in_time_allows_a_reset_exactly_at_the_deadline_and_not_a_nanosecond_later()
+    {
+        var machine = new Machine(Kit.Load("thread-2011", "linux-6.x", "machine.kdump.loaded = false"));
+        var summary = machine.Run(1);
+        Assert.Equal(Outcome.Rebooted, summary.Outcome);
+        var deadline = new RunView(machine, summary).FirstPanicNs + 10 * ActorCrash.Hardware.VirtualTime.Second + Properties.RebootSlackNs;
+        var property = Properties.ByName(PropertyNames.RebootInTime);
+        Assert.Null(property.Check(new RunView(machine, summary with { EndTimeNs = deadline })));
+        Assert.NotNull(property.Check(new RunView(machine, summary with { EndTimeNs = deadline + 1 })));
+    }
+
+    [Fact]
+    public void A_run_without_a_panic_has_no_panic_time_and_nothing_to_stop()
+    {
+        // The panic is due after the virtual-time limit: the run ends first.
+        var machine = new Machine(Kit.Load("thread-2011", "linux-6.x", """
+            limits.virtual-time = 1s
+            triggers = [ { at = 5s, cpu = 0, event = panic, message = "Fatal exception" } ]
+            """));
+        var run = new RunView(machine, machine.Run(1));
+        Assert.Equal(-1, run.FirstPanicNs);
+        Assert.Null(Properties.ByName(PropertyNames.RebootInTime).Check(run));
+        Assert.Null(Properties.ByName(PropertyNames.OthersStopped).Check(run));
+    }
+
+    [Fact]
+    public void Others_stopped_fires_for_a_cpu_the_stop_ipi_cannot_reach_and_holds_where_every_cpu_is_stopped()
+    {
+        // 2.6.38's smp_send_stop has only the REBOOT_VECTOR IPI: cpu3 spinning with interrupts off keeps running (K5).
+        var v = Check(Kit.Load("k5-irqs-off-cpu-ignores-stop-ipi", "linux-2.6.38"), PropertyNames.OthersStopped);
+        Assert.NotNull(v);
+        Assert.StartsWith("others-stopped violated: not stopped at the end: cpu3 (", v);
+        Assert.DoesNotContain("cpu0", v);  // the CPU carrying the panic is not one to stop
+        Assert.Null(Check(Kit.Load("k5-irqs-off-cpu-ignores-stop-ipi", "linux-6.x"), PropertyNames.OthersStopped));
+    }
+
+    [Fact]
+    public void Others_stopped_fires_when_two_cpus_are_still_in_the_panic_path()
+    {
+        // K7 under 2.6.38: cpu3's second panic runs on while cpu0 is in the crash kernel.
+        var v = Check(Kit.Load("k7-second-panic-resets-during-kdump", "linux-2.6.38"), PropertyNames.OthersStopped);
+        Assert.Equal("others-stopped violated: 2 CPUs are still in the panic path: cpu0 (InCrashKernel), cpu3 (Panicking)", v);
+        Assert.Null(Check(Kit.Load("k7-second-panic-resets-during-kdump", "linux-3.12"), PropertyNames.OthersStopped));
+    }
+
+    [Fact]
+    public void A_before_property_needs_both_milestones_and_an_unknown_name_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => Properties.ByName(PropertyNames.BeforePrefix + "panic"));
+        Assert.Throws<ArgumentException>(() => Properties.ByName("panic" + PropertyNames.BeforeSeparator + "kmsg_dump"));
+        var e = Assert.Throws<ArgumentException>(() => Properties.ByName("no-such-property"));
+        Assert.Contains("no-such-property", e.Message);
+    }
 }

@@ -44,23 +44,32 @@ public static class GoldenTraces
 
     public static Group Compute(string scenario, string design)
     {
-        ScenarioSpec spec;
+        var (spec, rejected) = Load(scenario, design);
+        return spec is null ? new Group(scenario, design, rejected, []) : new Group(scenario, design, null, [.. Runs(spec)]);
+    }
+
+    /// <summary>The built-in scenario under the design, or the reason the design rejects it at load.</summary>
+    public static (ScenarioSpec? Spec, string? Rejected) Load(string scenario, string design)
+    {
         try
         {
-            spec = ScenarioLoader.LoadText(DesignComparison.WithDesign(ScenarioLoader.BuiltInText(scenario), design), $"built-in:{scenario}");
+            return (ScenarioLoader.LoadText(DesignComparison.WithDesign(ScenarioLoader.BuiltInText(scenario), design), $"built-in:{scenario}"), null);
         }
         catch (ScenarioException e)
         {
-            return new Group(scenario, design, e.Message.ReplaceLineEndings(" "), []);
+            return (null, e.Message.ReplaceLineEndings(" "));
         }
+    }
+
+    /// <summary>Seeds 1..200 of the scenario on one machine, run lazily so a comparison can stop at the first difference.</summary>
+    public static IEnumerable<(ulong Seed, Outcome Outcome, string Sha)> Runs(ScenarioSpec spec)
+    {
         using var machine = new Machine(spec);
-        var seeds = new List<(ulong, Outcome, string)>();
         for (var seed = FirstSeed; seed <= LastSeed; seed++)
         {
             var r = machine.RunAndReport(seed, trace: true);
-            seeds.Add((seed, r.Outcome, Digest(r)));
+            yield return (seed, r.Outcome, Digest(r));
         }
-        return new Group(scenario, design, null, seeds);
     }
 
     /// <summary>SHA-256 of the run's full report: <see cref="Emu.Fingerprint"/> (trace included) and the storage accounting.</summary>
