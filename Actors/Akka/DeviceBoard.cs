@@ -61,6 +61,24 @@ public static class DeviceHost
     /// <summary>The process-wide ActorSystem of machines built without one.</summary>
     public static ActorSystem Shared => SharedSystem.Value;
 
+    /// <summary>
+    /// Starts creating <see cref="Shared"/> and its host actor on a thread-pool thread and returns at
+    /// once, so that a verb that will build a machine (<c>run</c>) pays for the ActorSystem while it
+    /// parses its command line and scenario on the main thread. The first use of <see cref="Shared"/>
+    /// waits for it (and sees its exception, if creating it failed).
+    /// </summary>
+    public static void Prestart() => ThreadPool.UnsafeQueueUserWorkItem(_ =>
+    {
+        try
+        {
+            Host(Shared);
+        }
+        catch (Exception)
+        {
+            // Reported where the system is used; a process that never uses it loses nothing.
+        }
+    }, null);
+
     /// <summary>A new board for one machine, under <paramref name="system"/>'s host actor.</summary>
     public static IActorRef NewBoard(ActorSystem system, MachineRuntime runtime) =>
         Host(system).Ask<IActorRef>(new AddBoard(DeviceBoard.Props(runtime))).GetAwaiter().GetResult();
