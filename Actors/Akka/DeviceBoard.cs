@@ -26,8 +26,19 @@ public sealed class DeviceBoard : UntypedActor
 
     protected override void OnReceive(object message)
     {
-        if (message is AddDevice d) Sender.Tell(Context.ActorOf(d.Props.WithDispatcher(DeterministicDispatcher.ConfigId), d.Name));
+        if (message is AddDevice d) Sender.Tell(Context.ActorOf(DeviceProps(d.Props), d.Name));
         else Unhandled(message);
+    }
+
+    // A built-in device gets the single-thread queue where the system is configured from akka.hocon
+    // (a TestKit's system keeps Akka's default queue; the deliveries are the same). Other actors (a
+    // scenario's third-party devices) may be Told from other threads, so they keep the default.
+    private Props DeviceProps(Props props)
+    {
+        props = props.WithDispatcher(DeterministicDispatcher.ConfigId);
+        return typeof(DeviceActor).IsAssignableFrom(props.Type) && Context.System.Settings.Config.HasPath(DeviceMailbox.ConfigId)
+            ? props.WithMailbox(DeviceMailbox.ConfigId)
+            : props;
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => new DeviceFaultStrategy(_runtime);
