@@ -202,10 +202,15 @@ public sealed class MachineRuntime
             if (!TryNext(out var next)) return RunEnd.Quiescent;
             if (next.Due > timeLimitNs)
             {
+                PutBack(next);
                 Now = timeLimitNs;
                 return RunEnd.TimeLimit;
             }
-            if (Steps >= stepLimit) return RunEnd.StepLimit;
+            if (Steps >= stepLimit)
+            {
+                PutBack(next);
+                return RunEnd.StepLimit;
+            }
             Now = next.Due;
             Steps++;
             var message = Take(next.Slot);
@@ -252,6 +257,37 @@ public sealed class MachineRuntime
         next = _ties[_tieHead + pick];
         RemoveTieAt(pick);
         return true;
+    }
+
+    /// <summary>
+    /// Returns the delivery <see cref="TryNext"/> took to where it was, when a limit ends the run
+    /// before it is delivered: a later <see cref="Run"/> (a resume with a higher limit) still finds
+    /// it. Among its ties it goes back to its place in send order; without ties, into the queue.
+    /// </summary>
+    private void PutBack(in Pending p)
+    {
+        if (_tieCount == 0)
+        {
+            _queue.Push(p.Due, p.Seq, p.Slot);
+            return;
+        }
+        var at = 0;
+        while (at < _tieCount && _ties[_tieHead + at].Seq < p.Seq) at++;
+        if (_tieHead > 0)
+        {
+            // room below the live ones: shift the earlier ones down by one
+            _tieHead--;
+            Array.Copy(_ties, _tieHead + 1, _ties, _tieHead, at);
+        }
+        else
+        {
+            AddTie(p);  // grows the buffer if needed; then shift the later ones up by one
+            Array.Copy(_ties, _tieHead + at, _ties, _tieHead + at + 1, _tieCount - 1 - at);
+            _ties[_tieHead + at] = p;
+            return;
+        }
+        _ties[_tieHead + at] = p;
+        _tieCount++;
     }
 
     private Pending ToPending(in EventQueue.Entry e)
