@@ -93,11 +93,14 @@ public sealed class BenchCommand : Command<BenchSettings>
         AnsiConsole.WriteLine($"Akka campaign (verdicts only), 8 CPUs, {Environment.ProcessorCount} machine actors: {campaign:N0} emulations/s (median of {settings.Repeats})");
         var startup = settings.Startups > 0 ? StartupTime.Measure(["run"], settings.Startups) : null;
         if (startup is { } st)
-            AnsiConsole.WriteLine($"start-up: `actorcrash run` as a new process, wall time {st.Median * 1000:F0} ms (median of {settings.Startups}; min {st.Min * 1000:F0}, max {st.Max * 1000:F0}) via {st.Command}");
+            AnsiConsole.WriteLine($"start-up: `actorcrash run` as a new process, wall time {st.Median * 1000:F0} ms (median of {settings.Startups}; min {st.Min * 1000:F0}, max {st.Max * 1000:F0})" +
+                (st.CpuMedian is { } c ? $", CPU time (user+sys) {c * 1000:F0} ms (median)" : "") + $" via {st.Command}");
         Console.WriteLine($"bench_output_version={OutputVersion}");
         foreach (var r in rows) Console.WriteLine(r);
         Console.WriteLine($"campaign_cpus=8 emulations_per_s={campaign:F0}");
-        if (startup is { } s2) Console.WriteLine($"startup_run_ms={s2.Median * 1000:F1} startup_runs={settings.Startups}");
+        if (startup is { } s2)
+            Console.WriteLine($"startup_run_ms={s2.Median * 1000:F1} startup_runs={settings.Startups}" +
+                (s2.CpuMedian is { } c2 ? $" startup_run_cpu_ms={c2 * 1000:F1}" : ""));
         return (int)ExitCode.Ok;
     }
 
