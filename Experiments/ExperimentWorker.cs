@@ -48,10 +48,9 @@ public sealed class ExperimentWorker : ReceiveActor
     {
         try
         {
-            var start = System.Diagnostics.Stopwatch.GetTimestamp();
-            var built = _runner.MachinesBuilt;
+            var (start, cpu, built) = (System.Diagnostics.Stopwatch.GetTimestamp(), ThreadCpu.Now(), _runner.MachinesBuilt);
             var rows = run();
-            _stats?.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start), _runner.MachinesBuilt - built);
+            _stats?.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start), ThreadCpu.Now() - cpu, _runner.MachinesBuilt - built);
             Sender.Tell(new UnitDone(unit, rows));
         }
         catch (Exception e) when (e is ScenarioException or ArgumentException)
@@ -67,20 +66,24 @@ public sealed class ExperimentWorker : ReceiveActor
 }
 
 /// <summary>
-/// What local workers did, summed over them (safe to add to from several threads): wall time spent
-/// running units, and machines built. `bench-experiment` prints busy time over workers × wall time
-/// (below 1: a worker waited for its next unit) and the machines built per worker count.
+/// What local workers did, summed over them (safe to add to from several threads): wall time and
+/// thread CPU time spent running units, and machines built. `bench-experiment` prints busy time over
+/// workers × wall time (below 1: a worker waited, for a unit, a core or a GC), the CPU of every other
+/// thread per run, and the machines built per worker count.
 /// </summary>
 public sealed class WorkerStats
 {
-    private long _busyTicks, _machines;
+    private long _busyTicks, _cpuTicks, _machines;
 
     public TimeSpan Busy => TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks));
+    /// <summary>The workers' thread CPU time inside units (Linux; zero elsewhere).</summary>
+    public TimeSpan Cpu => TimeSpan.FromTicks(Interlocked.Read(ref _cpuTicks));
     public long MachinesBuilt => Interlocked.Read(ref _machines);
 
-    internal void Add(TimeSpan busy, int machines)
+    internal void Add(TimeSpan busy, TimeSpan cpu, int machines)
     {
         Interlocked.Add(ref _busyTicks, busy.Ticks);
+        Interlocked.Add(ref _cpuTicks, cpu.Ticks);
         Interlocked.Add(ref _machines, machines);
     }
 }

@@ -88,7 +88,7 @@ public sealed class BenchExperimentCommand : Command<BenchExperimentSettings>
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  repeat {r + 1}: 1 worker {one[^1].RunsPerSecond:N0} runs/s ({one[^1].CpuMsPerRun:F3} CPU-ms/run), {workers} workers {many[^1].RunsPerSecond:N0} runs/s ({many[^1].CpuMsPerRun:F3} CPU-ms/run), SQLite {many[^1].SqliteShare:P1} of the wall time, {many[^1].SqliteCpuShare:P1} of the CPU time ({many[^1].SqliteUsPerRow:F1} CPU-µs/row), GC pauses {one[^1].GcPauseShare:P1} / {many[^1].GcPauseShare:P1} of the wall time"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"    1 / {workers} workers: busy {one[^1].BusyShare:P1} / {many[^1].BusyShare:P1} of workers x wall time, {one[^1].MachinesBuilt} / {many[^1].MachinesBuilt} machines built, {one[^1].AllocatedPerRun / 1024:F1} / {many[^1].AllocatedPerRun / 1024:F1} KB allocated a run, {one[^1].Gen0} / {many[^1].Gen0} gen0 GCs, JIT {one[^1].JitShare:P1} / {many[^1].JitShare:P1} of the wall time"));
+                $"    1 / {workers} workers: busy {one[^1].BusyShare:P1} / {many[^1].BusyShare:P1} of workers x wall time, {one[^1].MachinesBuilt} / {many[^1].MachinesBuilt} machines built, {one[^1].AllocatedPerRun / 1024:F1} / {many[^1].AllocatedPerRun / 1024:F1} KB allocated a run, {one[^1].Gen0} / {many[^1].Gen0} gen0 GCs, JIT {one[^1].JitShare:P1} / {many[^1].JitShare:P1} of the wall time, other threads' CPU {one[^1].OtherCpuUsPerRun:F1} / {many[^1].OtherCpuUsPerRun:F1} µs a run"));
         }
         var (a, b) = (Median(one.Select(s => s.RunsPerSecond)), Median(many.Select(s => s.RunsPerSecond)));
         var paired = Median(one.Zip(many, (x, y) => y.RunsPerSecond / x.RunsPerSecond));
@@ -104,7 +104,7 @@ public sealed class BenchExperimentCommand : Command<BenchExperimentSettings>
         var (gc1, gcN) = (Median(one.Select(s => s.GcPauseShare)), Median(many.Select(s => s.GcPauseShare)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"where the second core goes (medians): workers busy {busy1:P1} (1) / {busyN:P1} ({workers}) of workers x wall time; GC pauses {gc1:P1} / {gcN:P1} of the wall time; " +
-            $"{kb1:F1} / {kbN:F1} KB allocated a run; machines built {Median(one.Select(s => (double)s.MachinesBuilt)):F0} / {Median(many.Select(s => (double)s.MachinesBuilt)):F0} ({plan.Pairs.Count()} design x cell pairs)"));
+            $"{kb1:F1} / {kbN:F1} KB allocated a run; CPU of the threads that are not workers (writer, coordinator, JIT, GC, Akka) {Median(one.Select(s => s.OtherCpuUsPerRun)):F1} / {Median(many.Select(s => s.OtherCpuUsPerRun)):F1} µs a run; machines built {Median(one.Select(s => (double)s.MachinesBuilt)):F0} / {Median(many.Select(s => (double)s.MachinesBuilt)):F0} ({plan.Pairs.Count()} design x cell pairs)"));
         var (ca, cb) = (Median(one.Select(s => s.CpuMsPerRun)), Median(many.Select(s => s.CpuMsPerRun)));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"CPU time per run: 1 worker {ca:F3} ms, {workers} workers {cb:F3} ms (ratio {cb / ca:F2}: near 1, the workers do not slow each other down; runs/s only shows the speed-up on a quiet machine)"));
@@ -119,8 +119,9 @@ public sealed class BenchExperimentCommand : Command<BenchExperimentSettings>
     /// <param name="GcPauseShare">the runtime's GC pauses (every managed thread stopped) over the wall time.</param>
     /// <param name="BusyShare">the workers' wall time inside units over workers × wall time: below 1, a worker waited (for a unit, a core, a GC).</param>
     /// <param name="JitShare">time the JIT spent compiling (any thread) over the wall time: near 0 once warm.</param>
+    /// <param name="OtherCpuUsPerRun">CPU of every thread but the workers' (the writer, the coordinator, the JIT, the GC, Akka) per run: what competes with the workers for the cores.</param>
     private sealed record Sample(double RunsPerSecond, double SqliteShare, double CpuMsPerRun, double SqliteCpuShare, double SqliteUsPerRow, double GcPauseShare,
-        double BusyShare, long MachinesBuilt, double AllocatedPerRun, int Gen0, double JitShare);
+        double BusyShare, long MachinesBuilt, double AllocatedPerRun, int Gen0, double JitShare, double OtherCpuUsPerRun);
 
     /// <summary>Warm-up pairs at most, and the JIT share of a measurement's wall time below which the JIT counts as quiet.</summary>
     private const int MaxWarmups = 5;
@@ -148,7 +149,8 @@ public sealed class BenchExperimentCommand : Command<BenchExperimentSettings>
                 store.WriteCpuTime.TotalMilliseconds / Math.Max(1e-9, cpu.TotalMilliseconds), store.WriteCpuTime.TotalMicroseconds / Math.Max(1, store.RowsWritten),
                 gc.TotalSeconds / elapsed, stats.Busy.TotalSeconds / (workers * elapsed), stats.MachinesBuilt,
                 (GC.GetTotalAllocatedBytes() - allocated) / (double)sized.TotalRuns, GC.CollectionCount(0) - gen0,
-                (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalSeconds / elapsed);
+                (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalSeconds / elapsed,
+                Math.Max(0, (cpu - stats.Cpu).TotalMicroseconds) / sized.TotalRuns);
         }
         finally
         {
