@@ -41,8 +41,9 @@ public abstract class KmsgDumper(string name)
     /// <summary>
     /// What a property asks of <see cref="ReadBack"/> — each record's name, state and byte counts, the
     /// same records in the same order — appended to <paramref name="into"/> without building the
-    /// records' text. A campaign checks log-saved on every run; a dumper whose read-back is costly
-    /// overrides this with a reading that allocates nothing (pinned against ReadBack by tests).
+    /// records' text. A campaign checks log-saved on every run, so the dumpers the shipped experiments
+    /// use on every run override this with a reading that allocates nothing: <see cref="Ramoops"/> and
+    /// <see cref="Dumpers.PstoreRam"/> (pinned against ReadBack by ReadBackVerdictTests); the rest keep this default.
     /// </summary>
     public virtual void ReadBackVerdicts(List<RecordVerdict> into)
     {

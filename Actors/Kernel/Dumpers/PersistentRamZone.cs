@@ -152,7 +152,7 @@ public sealed class PersistentRamZone
     private static byte[] Linear(ReadOnlySpan<byte> data, int start, int size) =>
         [.. data[start..size], .. data[..start]];
 
-    // Linear() into a buffer of the zone's (the ring from start, then its beginning): the bytes written.
+    // Linear() into a reused buffer (the ring from start, then its beginning): the bytes written.
     private static ReadOnlySpan<byte> Linear(ReadOnlySpan<byte> data, int start, int size, byte[] into)
     {
         var tail = data[start..size];
@@ -180,8 +180,8 @@ public sealed class PersistentRamZone
 
     /// <summary>
     /// <see cref="ReadBack"/>'s <see cref="ZoneImage.State"/>, <see cref="ZoneImage.Matching"/> and the
-    /// lengths of <see cref="ZoneImage.Stored"/> and <see cref="ZoneImage.Meant"/>, read into buffers the
-    /// zone keeps: no allocation after the first call (what a campaign's log-saved check needs).
+    /// lengths of <see cref="ZoneImage.Stored"/> and <see cref="ZoneImage.Meant"/>, read into buffers kept
+    /// per thread: no allocation once they have grown (what a campaign's log-saved check needs).
     /// </summary>
     public (RecordState State, int Matching, int StoredBytes, int MeantBytes) Verdict()
     {
@@ -202,7 +202,7 @@ public sealed class PersistentRamZone
 
     private byte[] Scratch(ref byte[]? buffer) => buffer is { } b && b.Length >= BufferSize ? b : buffer = new byte[BufferSize];
 
-    // One reading of the zone by the next boot, into the zone's buffers; Stored is valid until the next Read.
+    // One reading of the zone by the next boot, into this thread's buffers; Stored is valid until the next Read on it.
     private readonly ref struct Reading(uint sig, uint start, uint size, bool valid, ReadOnlySpan<byte> stored, int corrected, int badBlocks, bool flipped)
     {
         public uint Sig { get; } = sig;
