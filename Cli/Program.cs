@@ -3,6 +3,9 @@ using ActorCrash.Cli.Commands;
 using Spectre.Console.Cli;
 
 // Program.cs only wires the verbs; each verb is one command class.
+// `run` builds one machine in the process's device system: create that ActorSystem on another core
+// while the command line and the scenario are parsed here (start-up, README "bench output").
+if (args is ["run", ..]) ActorCrash.Actors.Akka.DeviceHost.Prestart();
 var app = new CommandApp();
 Interruption.Listen();
 app.Configure(c =>

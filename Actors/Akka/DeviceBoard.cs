@@ -26,8 +26,19 @@ public sealed class DeviceBoard : UntypedActor
 
     protected override void OnReceive(object message)
     {
-        if (message is AddDevice d) Sender.Tell(Context.ActorOf(d.Props.WithDispatcher(DeterministicDispatcher.ConfigId), d.Name));
+        if (message is AddDevice d) Sender.Tell(Context.ActorOf(DeviceProps(d.Props), d.Name));
         else Unhandled(message);
+    }
+
+    // A built-in device gets the single-thread queue where the system is configured from akka.hocon
+    // (a TestKit's system keeps Akka's default queue; the deliveries are the same). Other actors (a
+    // scenario's third-party devices) may be Told from other threads, so they keep the default.
+    private Props DeviceProps(Props props)
+    {
+        props = props.WithDispatcher(DeterministicDispatcher.ConfigId);
+        return typeof(DeviceActor).IsAssignableFrom(props.Type) && Context.System.Settings.Config.HasPath(DeviceMailbox.ConfigId)
+            ? props.WithMailbox(DeviceMailbox.ConfigId)
+            : props;
     }
 
     protected override SupervisorStrategy SupervisorStrategy() => new DeviceFaultStrategy(_runtime);
@@ -60,6 +71,24 @@ public static class DeviceHost
 
     /// <summary>The process-wide ActorSystem of machines built without one.</summary>
     public static ActorSystem Shared => SharedSystem.Value;
+
+    /// <summary>
+    /// Starts creating <see cref="Shared"/> and its host actor on a thread-pool thread and returns at
+    /// once, so that a verb that will build a machine (<c>run</c>) pays for the ActorSystem while it
+    /// parses its command line and scenario on the main thread. The first use of <see cref="Shared"/>
+    /// waits for it (and sees its exception, if creating it failed).
+    /// </summary>
+    public static void Prestart() => ThreadPool.UnsafeQueueUserWorkItem(_ =>
+    {
+        try
+        {
+            Host(Shared);
+        }
+        catch (Exception)
+        {
+            // Reported where the system is used; a process that never uses it loses nothing.
+        }
+    }, null);
 
     /// <summary>A new board for one machine, under <paramref name="system"/>'s host actor.</summary>
     public static IActorRef NewBoard(ActorSystem system, MachineRuntime runtime) =>

@@ -3,7 +3,6 @@ using ActorCrash.Actors;
 using ActorCrash.Actors.Akka;
 using ActorCrash.Cli.Output;
 using ActorCrash.Config;
-using Akka.Actor;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -65,21 +64,24 @@ public sealed class RunCommand : Command<RunSettings>
         return (int)ExitCode.Ok;
     }
 
-    /// <summary>Runs one emulation inside an ActorSystem configured from akka.hocon.</summary>
+    /// <summary>
+    /// Runs one emulation on a machine whose device actors live in the process's device system
+    /// (<see cref="DeviceHost.Shared"/>): the same deterministic runtime a machine actor runs, without
+    /// a second ActorSystem, a machine actor, an Ask or a Terminate that one emulation does not need.
+    /// </summary>
     public static RunResult Emulate(ScenarioSpec spec, bool trace)
     {
-        using var system = ActorSystem.Create("actorcrash", AkkaSettings.Load());
-        var machine = system.ActorOf(MachineActor.Props(), "machine");
-        // An exception inside the machine comes back at once as the Ask's fault (an EmulatorFault).
-        var reply = machine.Ask<object>(new RunScenario(spec, spec.Seed, trace), TimeSpan.FromMinutes(10)).GetAwaiter().GetResult();
-        system.Terminate().Wait();
-        return reply switch
+        Machine machine;
+        try
         {
-            RunResult r => r,
+            machine = new Machine(spec);
+        }
+        catch (Exception e) when (e is not EmulatorFault)
+        {
             // The loader refuses every bad scenario, so a machine that cannot be built is the emulator's bug.
-            RunFailed f => throw new EmulatorFault(spec, null, new InvalidOperationException(f.Error)),
-            _ => throw new InvalidOperationException($"unexpected reply {reply.GetType().Name}"),
-        };
+            throw new EmulatorFault(spec, null, e);
+        }
+        using (machine) return machine.RunAndReport(spec.Seed, trace: trace);
     }
 }
 
