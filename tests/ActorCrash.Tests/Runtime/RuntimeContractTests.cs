@@ -1,6 +1,5 @@
 using ActorCrash.Actors.Runtime;
 using Akka.Actor;
-using Akka.TestKit;
 using Xunit;
 
 namespace ActorCrash.Tests.Runtime;
@@ -15,29 +14,12 @@ public class RuntimeContractTests : Akka.TestKit.Xunit2.TestKit
 {
     private sealed record Hit(int N) : Message;
 
-    private sealed class Callback(Action<object> on) : UntypedActor
-    {
-        protected override void OnReceive(object message) => on(message);
-    }
-
     /// <summary>Picks from a script (cycled), records the sequences offered and each range question.</summary>
-    private sealed class Scripted(params int[] picks) : ISchedulingStrategy
+    private sealed class Scripted(params int[] picks) : ScriptedPicks(picks), ISchedulingStrategy
     {
-        private int _next;
-        public List<long[]> Offered { get; } = [];
         public List<string> Asked { get; } = [];
-        public string Name => "scripted";
-        public void Start(ulong seed) => _next = 0;
 
-        public int NextDelivery(ReadOnlySpan<Pending> candidates)
-        {
-            var seqs = new long[candidates.Length];
-            for (var i = 0; i < seqs.Length; i++) seqs[i] = candidates[i].Seq;
-            Offered.Add(seqs);
-            return picks.Length == 0 ? 0 : picks[_next++ % picks.Length] % candidates.Length;
-        }
-
-        public long NextInRange(long min, long max)
+        public override long NextInRange(long min, long max)
         {
             Asked.Add($"range {min}..{max}");
             return max;
@@ -66,16 +48,10 @@ public class RuntimeContractTests : Akka.TestKit.Xunit2.TestKit
         public void Left(int cpu, long now) { }
     }
 
-    private IActorRef Device(Action<Hit> onHit)
+    private IActorRef Device(Action<Hit> onHit) => RuntimeKit.CallbackDevice(Sys, m =>
     {
-        Action<object> on = m =>
-        {
-            if (m is Hit h) onHit(h);
-        };
-        var device = Sys.ActorOf(Props.Create(() => new Callback(on)).WithDispatcher(CallingThreadDispatcher.Id));
-        device.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(30)).Wait();  // started: a Tell is handled before it returns
-        return device;
-    }
+        if (m is Hit h) onHit(h);
+    });
 
     [Fact]
     public void A_large_tie_group_with_messages_joining_it_is_worked_through_exactly_as_a_list_in_send_order()
