@@ -13,29 +13,7 @@ public class RuntimeQueueTests : Akka.TestKit.Xunit2.TestKit
 {
     private sealed record Hit(int N) : Message;
 
-    private sealed class Callback(Action<object> on) : UntypedActor
-    {
-        protected override void OnReceive(object message) => on(message);
-    }
-
-    /// <summary>Answers NextDelivery from a script and records the send sequences it was offered.</summary>
-    private sealed class Scripted(params int[] picks) : ISchedulingStrategy
-    {
-        private int _next;
-        public List<long[]> Offered { get; } = [];
-        public string Name => "scripted";
-        public void Start(ulong seed) => _next = 0;
-
-        public int NextDelivery(ReadOnlySpan<Pending> candidates)
-        {
-            var seqs = new long[candidates.Length];
-            for (var i = 0; i < seqs.Length; i++) seqs[i] = candidates[i].Seq;
-            Offered.Add(seqs);
-            return picks[_next++];
-        }
-
-        public long NextInRange(long min, long max) => min;
-    }
+    private sealed class Scripted(params int[] picks) : ActorCrash.Tests.Runtime.ScriptedPicks(picks);
 
     private (MachineRuntime Runtime, ActorId Device, List<int> Delivered) NewRuntime(Action<MachineRuntime, Hit>? onHit = null)
     {
@@ -47,8 +25,7 @@ public class RuntimeQueueTests : Akka.TestKit.Xunit2.TestKit
             delivered.Add(h.N);
             onHit?.Invoke(runtime, h);
         };
-        var device = Sys.ActorOf(Props.Create(() => new Callback(on)).WithDispatcher(CallingThreadDispatcher.Id));
-        device.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(30)).Wait();  // started: a Tell is now handled before it returns
+        var device = ActorCrash.Tests.Runtime.RuntimeKit.CallbackDevice(Sys, on);
         return (runtime, runtime.Register("device", device, resetAtStart: false), delivered);
     }
 
