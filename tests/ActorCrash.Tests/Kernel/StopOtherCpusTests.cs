@@ -154,4 +154,42 @@ public class StopOtherCpusTests
             Assert.True(TimeOf(r, "machine_emergency_restart") < 2 * S);  // CPU 1's reset, not panic()'s after 10 s
         }
     }
+
+    /// <summary>
+    /// The stop ends in local_irq_save(); disable_local_APIC(); local_irq_restore(): the stopping CPU
+    /// leaves with the interrupt state it came with. kernel_restart() runs in task context with
+    /// interrupts on, and still has them on while it waits for the reset.
+    /// </summary>
+    [Theory]
+    [InlineData("linux-2.6.38")]
+    [InlineData("linux-3.12")]
+    [InlineData("linux-6.x")]
+    public void The_stopping_cpu_keeps_its_interrupt_state_across_the_stop(string design)
+    {
+        var r = RunOn(design, 3, NoKdump, "panic=0", "", "{ at = 1ms, cpu = 0, event = reboot }");
+        Assert.Contains(r.Milestones, m => m.Cpu == 0 && m.What.StartsWith("smp_send_stop", StringComparison.Ordinal));
+        Assert.Equal("looping forever: waiting for the reset (interrupts on) in machine_emergency_restart < kernel_restart < idle_loop", Cpu(r, 0).Doing);
+    }
+
+    /// <summary>
+    /// 2.6.38's panic() leaves interrupts as the caller had them, through smp_send_stop(): a panic
+    /// notifier that waits for its device's interrupt gets it after a task-context panic and the
+    /// machine reboots. From 3.x panic() turns interrupts off at entry and the same notifier waits forever.
+    /// </summary>
+    [Theory]
+    [InlineData("linux-2.6.38", true)]
+    [InlineData("linux-3.12", false)]
+    [InlineData("linux-6.x", false)]
+    public void After_the_stop_2_6_38_still_has_the_callers_interrupts_and_later_kernels_have_none(string design, bool irqsOn)
+    {
+        var r = RunOn(design, 3, NoKdump, "panic=1", tail: "panic-notifiers = [ { name = \"needs-irq\", behaviour = need-irq, time = 5ms } ]");
+        Assert.Contains(r.Milestones, m => m.What.StartsWith("smp_send_stop: all other CPUs", StringComparison.Ordinal));
+        if (irqsOn)
+            Assert.Equal(Outcome.Rebooted, r.Outcome);
+        else
+        {
+            Assert.Equal(Outcome.Hung, r.Outcome);
+            Assert.Contains("waiting for its device's interrupt with interrupts off", Cpu(r, 0).Doing);
+        }
+    }
 }
