@@ -179,6 +179,29 @@ public class KdumpShutdownTests
     }
 
     /// <summary>
+    /// The oops path's crash_kexec() resets panic_cpu when it returns, "to allow another
+    /// panic()/crash_kexec() call": CPU 1 oopses in interrupt context without a crash image, and
+    /// while its oops_exit() dump is still running (a dumper that takes 500 ms) CPU 0 panics — and
+    /// gets panic_cpu, and its smp_send_stop() stops CPU 1 before CPU 1's own panic("Fatal exception in interrupt").
+    /// </summary>
+    [Theory]
+    [InlineData("linux-4.5")]
+    [InlineData("linux-4.10")]
+    [InlineData("linux-6.x")]
+    public void The_oops_path_crash_kexec_hands_panic_cpu_back_for_a_later_panic(string design)
+    {
+        var r = RunOn(design, 2, "kdump.loaded = false\n dumpers = [thirdparty]\n thirdparty { behaviour = slow-write, time = 500ms }", "panic=1", "",
+            "{ at = 1ms, cpu = 1, event = oops, context = irq }, { at = 300ms, cpu = 0, event = panic, message = \"Fatal exception\" }");
+        Assert.Single(Lines(r, "Kernel panic - not syncing: Fatal exception"));
+        Assert.Empty(Lines(r, "Kernel panic - not syncing: Fatal exception in interrupt"));
+        Assert.Equal(["panic: Fatal exception"], MilestonesOf(r, 0).Where(m => m.StartsWith("panic:", StringComparison.Ordinal)));
+        Assert.DoesNotContain("panic_smp_self_stop", MilestonesOf(r, 0));
+        // CPU 0's smp_send_stop() reaches CPU 1 still in its dump (oops_end() gave it its interrupts back)
+        Assert.Contains(Cpu(r, 1).Fate, new[] { CpuFate.StoppedByIpi, CpuFate.StoppedByNmi });
+        Assert.Contains(r.Milestones, m => m.Cpu == 0 && m.What.StartsWith("smp_send_stop", StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// kexec_mutex is taken by trylock, never waited for: with another CPU holding it (a kexec_load
     /// in progress) panic()'s crash_kexec() returns and the panic carries on to its reboot, the
     /// mutex still with its owner.
