@@ -8,7 +8,8 @@ namespace ActorCrash.Experiments;
 public enum RunStatus { Completed, Interrupted }
 
 /// <summary>How the runner spreads the work: worker actors (one per core by default) and seeds per unit.</summary>
-public sealed record RunnerOptions(int Workers, int BatchSize = 50)
+/// <param name="Stats">Counts the workers' busy time and machines built (the benchmark); null: not counted.</param>
+public sealed record RunnerOptions(int Workers, int BatchSize = 50, WorkerStats? Stats = null)
 {
     public static RunnerOptions Default => new(Environment.ProcessorCount);
 }
@@ -97,7 +98,7 @@ public static class ExperimentRunner
         var inbox = new BlockingCollection<UnitDone>();
         var finished = new TaskCompletionSource<UnitFailed?>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var system = ActorSystem.Create("experiment", AkkaSettings.Load());
-        var workers = Enumerable.Range(0, Math.Max(1, options.Workers)).Select(i => system.ActorOf(ExperimentWorker.Props(), $"worker-{i}")).ToArray();
+        var workers = Enumerable.Range(0, Math.Max(1, options.Workers)).Select(i => system.ActorOf(ExperimentWorker.Props(options.Stats), $"worker-{i}")).ToArray();
         var coordinator = system.ActorOf(ExperimentCoordinator.Props(workers, units, u => new RunUnit(experiment, u), inbox.Add, finished), "coordinator");
         using var onStop = stop.Register(() => coordinator.Tell(StopExperiment.Instance));
 
@@ -171,22 +172,37 @@ public sealed record StopExperiment
 /// one comes back) and passes every <see cref="UnitDone"/> to the sink. Completes
 /// <c>finished</c> with null when every unit is back or after a stop, with the first failed unit otherwise.
 /// Works with local or remote workers alike: <c>message</c> says what to send for a unit.
+/// A worker keeps to one (design, cell) until its units are all handed out, then starts the next cell
+/// no worker has started, and at the end helps with the cell that has the most units left: each
+/// cell's machine is built by about one worker instead of by every worker (a machine costs a few runs
+/// to build and is garbage the GC must promote). Which worker runs a unit changes no row.
 /// </summary>
 public sealed class ExperimentCoordinator : ReceiveActor
 {
     private const int InFlightPerWorker = 2;
 
-    private readonly Queue<WorkUnit> _units;
+    private readonly CellUnits[] _cells;
+    private readonly Dictionary<IActorRef, int> _workerCell = [];
+    private int _nextCell;   // the first cell no worker has started
     private readonly Func<WorkUnit, object> _message;
     private readonly Action<UnitDone> _sink;
     private readonly TaskCompletionSource<UnitFailed?> _finished;
     private int _inFlight;
     private bool _stopping;
 
+    // One cell's units in seed order; the first Next are handed out.
+    private sealed class CellUnits(WorkUnit[] units)
+    {
+        public readonly WorkUnit[] Units = units;
+        public int Next;
+        public int Left => Units.Length - Next;
+        public WorkUnit Take() => Units[Next++];
+    }
+
     public ExperimentCoordinator(IReadOnlyList<IActorRef> workers, IEnumerable<WorkUnit> units, Func<WorkUnit, object> message,
         Action<UnitDone> sink, TaskCompletionSource<UnitFailed?> finished)
     {
-        _units = new Queue<WorkUnit>(units);
+        _cells = [.. units.GroupBy(u => (u.Design, u.Cell)).Select(g => new CellUnits([.. g]))];
         (_message, _sink, _finished) = (message, sink, finished);
         Receive<UnitDone>(d =>
         {
@@ -216,11 +232,30 @@ public sealed class ExperimentCoordinator : ReceiveActor
 
     private void Next(IActorRef worker)
     {
-        if (!_stopping && _units.TryDequeue(out var unit))
+        if (!_stopping && Take(worker) is { } unit)
         {
             worker.Tell(_message(unit), Self);
             _inFlight++;
         }
         else if (_inFlight == 0) _finished.TrySetResult(null);
+    }
+
+    /// <summary>The worker's next unit: its cell's next, else a cell not started, else the last of the fullest cell.</summary>
+    private WorkUnit? Take(IActorRef worker)
+    {
+        if (_workerCell.TryGetValue(worker, out var c) && _cells[c].Left > 0) return _cells[c].Take();
+        while (_nextCell < _cells.Length)
+        {
+            c = _nextCell++;
+            if (_cells[c].Left == 0) continue;
+            _workerCell[worker] = c;
+            return _cells[c].Take();
+        }
+        var fullest = -1;
+        for (var i = 0; i < _cells.Length; i++)
+            if (_cells[i].Left > 0 && (fullest < 0 || _cells[i].Left > _cells[fullest].Left)) fullest = i;
+        if (fullest < 0) return null;
+        _workerCell[worker] = fullest;   // the helper stays on that cell while it has units
+        return _cells[fullest].Take();
     }
 }

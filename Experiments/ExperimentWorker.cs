@@ -29,15 +29,18 @@ public sealed record UnitFailed(WorkUnit Unit, string Error, bool Internal = fal
 public sealed class ExperimentWorker : ReceiveActor
 {
     private readonly UnitRunner _runner;
+    private readonly WorkerStats? _stats;
 
-    public ExperimentWorker()
+    /// <param name="stats">Where to count the time spent running units and the machines built (the benchmark's); null: not counted.</param>
+    public ExperimentWorker(WorkerStats? stats)
     {
+        _stats = stats;
         _runner = new UnitRunner(spec => new Machine(spec, Context));  // the machines' devices are this actor's children
         Receive<RunUnit>(u => Reply(u.Unit, () => _runner.Run(u.Experiment, u.Unit)));
         Receive<RunUnitFromText>(u => Reply(u.Unit, () => _runner.Run(u.Source, u.Unit)));
     }
 
-    public static Props Props() => global::Akka.Actor.Props.Create<ExperimentWorker>();
+    public static Props Props(WorkerStats? stats = null) => global::Akka.Actor.Props.Create(() => new ExperimentWorker(stats));
 
     protected override void PostStop() => _runner.Dispose();
 
@@ -45,7 +48,10 @@ public sealed class ExperimentWorker : ReceiveActor
     {
         try
         {
-            Sender.Tell(new UnitDone(unit, run()));
+            var (start, cpu, built) = (System.Diagnostics.Stopwatch.GetTimestamp(), ThreadCpu.Now(), _runner.MachinesBuilt);
+            var rows = run();
+            _stats?.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start), ThreadCpu.Now() - cpu, _runner.MachinesBuilt - built);
+            Sender.Tell(new UnitDone(unit, rows));
         }
         catch (Exception e) when (e is ScenarioException or ArgumentException)
         {
@@ -56,5 +62,28 @@ public sealed class ExperimentWorker : ReceiveActor
             // Never leave the coordinator waiting for a unit that will not come back.
             Sender.Tell(new UnitFailed(unit, $"{e.GetType().Name}: {e.Message}", Internal: true));
         }
+    }
+}
+
+/// <summary>
+/// What local workers did, summed over them (safe to add to from several threads): wall time and
+/// thread CPU time spent running units, and machines built. `bench-experiment` prints busy time over
+/// workers × wall time (below 1: a worker waited, for a unit, a core or a GC), the CPU of every other
+/// thread per run, and the machines built per worker count.
+/// </summary>
+public sealed class WorkerStats
+{
+    private long _busyTicks, _cpuTicks, _machines;
+
+    public TimeSpan Busy => TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks));
+    /// <summary>The workers' thread CPU time inside units (Linux; zero elsewhere).</summary>
+    public TimeSpan Cpu => TimeSpan.FromTicks(Interlocked.Read(ref _cpuTicks));
+    public long MachinesBuilt => Interlocked.Read(ref _machines);
+
+    internal void Add(TimeSpan busy, TimeSpan cpu, int machines)
+    {
+        Interlocked.Add(ref _busyTicks, busy.Ticks);
+        Interlocked.Add(ref _cpuTicks, cpu.Ticks);
+        Interlocked.Add(ref _machines, machines);
     }
 }

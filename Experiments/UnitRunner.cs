@@ -24,6 +24,9 @@ public sealed class UnitRunner(Func<ScenarioSpec, Machine>? newMachine = null) :
     private readonly Dictionary<(string Digest, string Design, string Cell), CellRunner> _cells = [];
     private readonly Dictionary<(string TextSha, string Design), ExperimentSpec> _loaded = [];
 
+    /// <summary>Machines this runner has built (one per design and cell it ran).</summary>
+    public int MachinesBuilt { get; private set; }
+
     /// <summary>Runs a unit of an experiment already loaded.</summary>
     public IReadOnlyList<ResultRow> Run(ExperimentSpec experiment, WorkUnit unit)
     {
@@ -31,7 +34,10 @@ public sealed class UnitRunner(Func<ScenarioSpec, Machine>? newMachine = null) :
             throw new ArgumentException($"unit {unit} belongs to experiment {unit.Digest[..12]}…, not to {experiment.Digest[..12]}…");
         var key = (unit.Digest, unit.Design, unit.Cell);
         if (!_cells.TryGetValue(key, out var cell))
+        {
             _cells[key] = cell = new CellRunner(experiment, unit.Design, unit.Cell, _newMachine);
+            MachinesBuilt++;
+        }
         var rows = new ResultRow[unit.Count];
         for (var i = 0; i < unit.Count; i++) rows[i] = cell.Run(unit.FirstSeed + (ulong)i);
         return rows;

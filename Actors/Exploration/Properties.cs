@@ -6,17 +6,32 @@ namespace ActorCrash.Actors.Exploration;
 
 /// <summary>
 /// What a property sees of a finished run: the verdict and the machine's end state, read cheaply;
-/// <see cref="Nvram"/> (the dumpers' read-back) is computed only when a property asks for it.
+/// the dumpers' read-back is computed only when a property asks for it: <see cref="NvramVerdicts"/>
+/// (names, states and byte counts, without building any record's text: what the built-in properties
+/// read, on every run of a campaign) or <see cref="Nvram"/> (the full records).
 /// </summary>
 public sealed class RunView(Machine machine, RunSummary summary)
 {
     private IReadOnlyList<NvramRecord>? _nvram;
+    private List<RecordVerdict>? _verdicts;
 
     public Machine Machine { get; } = machine;
     public RunSummary Summary { get; } = summary;
     public IReadOnlyList<Milestone> Milestones => Machine.Kernel.Milestones;
     // Stryker disable once Assignment : a cache; the dumpers' read-back is a pure read of the end state, so reading it again gives the same records
     public IReadOnlyList<NvramRecord> Nvram => _nvram ??= [.. Machine.Kernel.DumpList.SelectMany(d => d.ReadBack())];
+
+    /// <summary><see cref="Nvram"/> as <see cref="RecordVerdict"/>s (the same records, in the same order), read without their text.</summary>
+    public IReadOnlyList<RecordVerdict> NvramVerdicts
+    {
+        get
+        {
+            if (_verdicts is not null) return _verdicts;
+            var verdicts = new List<RecordVerdict>();
+            foreach (var d in Machine.Kernel.DumpList) d.ReadBackVerdicts(verdicts);
+            return _verdicts = verdicts;
+        }
+    }
 
     /// <summary>Virtual time of the first "panic: …" milestone, or -1.</summary>
     public long FirstPanicNs
@@ -97,18 +112,23 @@ public static class Properties
     private static string? LogSaved(RunView r)
     {
         if (r.Machine.Kernel.DumpList.Count == 0) return "no kmsg dumper is registered";
-        var dumps = r.Nvram.Where(IsKernelLogDump).ToArray();
-        if (dumps.Any(rec => rec.State is RecordState.Intact or RecordState.EccCorrected)) return null;
-        return dumps.Length == 0 ? "no dump of the kernel log was written" : $"{dumps.Length} dump record(s), none intact";
+        var dumps = 0;
+        foreach (var rec in r.NvramVerdicts)
+        {
+            if (!IsKernelLogDump(rec)) continue;
+            if (rec.State is RecordState.Intact or RecordState.EccCorrected) return null;
+            dumps++;
+        }
+        return dumps == 0 ? "no dump of the kernel log was written" : $"{dumps} dump record(s), none intact";
     }
 
     /// <summary>A kmsg dump of this run (not a pstore console or pmsg zone, not an earlier boot's record).</summary>
-    private static bool IsKernelLogDump(NvramRecord rec) =>
+    private static bool IsKernelLogDump(RecordVerdict rec) =>
         rec.State != RecordState.Old && !rec.Name.StartsWith("console-", StringComparison.Ordinal) && !rec.Name.StartsWith("pmsg-", StringComparison.Ordinal);
 
     private static string? NvramNotTorn(RunView r)
     {
-        foreach (var rec in r.Nvram)
+        foreach (var rec in r.NvramVerdicts)
             if (rec.State is RecordState.Torn or RecordState.Corrupt or RecordState.Uncorrectable)
                 return $"{rec.Name} {rec.State.ToString().ToLowerInvariant()}: {rec.StoredBytes} of {rec.IntendedBytes} bytes as meant";
         return null;

@@ -38,6 +38,18 @@ public abstract class KmsgDumper(string name)
     /// <summary>What the next boot reads back from this dumper's storage.</summary>
     public abstract IReadOnlyList<NvramRecord> ReadBack();
 
+    /// <summary>
+    /// What a property asks of <see cref="ReadBack"/> — each record's name, state and byte counts, the
+    /// same records in the same order — appended to <paramref name="into"/> without building the
+    /// records' text. A campaign checks log-saved on every run, so the dumpers the shipped experiments
+    /// use on every run override this with a reading that allocates nothing: <see cref="Ramoops"/> and
+    /// <see cref="Dumpers.PstoreRam"/> (pinned against ReadBack by ReadBackVerdictTests); the rest keep this default.
+    /// </summary>
+    public virtual void ReadBackVerdicts(List<RecordVerdict> into)
+    {
+        foreach (var r in ReadBack()) into.Add(RecordVerdict.Of(r));
+    }
+
     /// <summary>What the driver logged when it registered at boot (part of the boot log).</summary>
     public virtual IReadOnlyList<string> BootMessages => [$"{Name}: registered kmsg dumper"];
 
@@ -77,6 +89,12 @@ public sealed record NvramRecord(
     RecordState State = RecordState.Intact,
     string Timestamp = "",  // the record's own time stamp, e.g. "1297195102.000421" (pstore: from the ====sec.usec header)
     string Note = "");      // e.g. "ECC: 3 Corrected bytes, 0 unrecoverable blocks"
+
+/// <summary>A record read back, as far as a property looks at it: <see cref="NvramRecord"/> without its text, time stamp and note.</summary>
+public readonly record struct RecordVerdict(string Name, RecordState State, int IntendedBytes, int StoredBytes)
+{
+    public static RecordVerdict Of(NvramRecord r) => new(r.Name, r.State, r.IntendedBytes, r.StoredBytes);
+}
 
 /// <summary>
 /// Every byte a dumper's storage was sent during the run: issued by the CPU, landed on the device,

@@ -93,21 +93,14 @@ public sealed class Ramoops : KmsgDumper
         var records = new List<NvramRecord>();
         for (var slot = 0; slot < _maxCount; slot++)
         {
-            var bytes = _device.Read(slot * _recordSize, _recordSize);
+            if (!ReadSlot(slot, out var stored, out var matching, out var intact)) continue;
             var meant = _intended[slot];
-            if (!bytes.StartsWith("===="u8) && meant is null) continue;
-            var length = bytes.IndexOf((byte)0);
-            if (length < 0) length = bytes.Length;
-            var stored = bytes[..length];
-            var intendedLength = meant?.Bytes.Length ?? 0;
-            var matching = meant is null ? 0 : stored.CommonPrefixLength(meant.Bytes);
-            var intact = meant is not null && matching == intendedLength && stored.Length == intendedLength;
             records.Add(new NvramRecord(
-                Name: $"ramoops record {slot}",
+                Name: SlotName(slot),
                 Dumper: Name,
                 Reason: meant?.Reason ?? KmsgDumpReason.Panic,
                 WrittenAtNs: meant?.AtNs ?? -1,
-                IntendedBytes: intendedLength,
+                IntendedBytes: meant?.Bytes.Length ?? 0,
                 StoredBytes: matching,
                 Intact: intact,
                 Text: Encoding.ASCII.GetString(stored),
@@ -116,6 +109,36 @@ public sealed class Ramoops : KmsgDumper
         }
         return records;
     }
+
+    /// <summary><see cref="ReadBack"/>'s records without their text: reads the device in place, allocates nothing.</summary>
+    public override void ReadBackVerdicts(List<RecordVerdict> into)
+    {
+        for (var slot = 0; slot < _maxCount; slot++)
+            if (ReadSlot(slot, out _, out var matching, out var intact))
+                into.Add(new RecordVerdict(SlotName(slot), intact ? RecordState.Intact : RecordState.Torn, _intended[slot]?.Bytes.Length ?? 0, matching));
+    }
+
+    // One slot as the next boot reads it: false when it holds no record (no "====" and nothing meant);
+    // otherwise the bytes up to the first NUL, how many of them are as meant, and whether all are.
+    private bool ReadSlot(int slot, out ReadOnlySpan<byte> stored, out int matching, out bool intact)
+    {
+        var bytes = _device.Read(slot * _recordSize, _recordSize);
+        var meant = _intended[slot];
+        stored = default;
+        matching = 0;
+        intact = false;
+        if (!bytes.StartsWith("===="u8) && meant is null) return false;
+        var length = bytes.IndexOf((byte)0);
+        if (length < 0) length = bytes.Length;
+        stored = bytes[..length];
+        var intendedLength = meant?.Bytes.Length ?? 0;
+        matching = meant is null ? 0 : stored.CommonPrefixLength(meant.Bytes);
+        intact = meant is not null && matching == intendedLength && stored.Length == intendedLength;
+        return true;
+    }
+
+    private string SlotName(int slot) => (_slotNames ??= new string[_maxCount])[slot] ??= $"ramoops record {slot}";
+    private string[]? _slotNames;
 
     // "====sec.usec\n": the time stamp the record itself carries.
     private static string Timestamp(ReadOnlySpan<byte> stored)

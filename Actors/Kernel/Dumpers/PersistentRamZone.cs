@@ -152,6 +152,15 @@ public sealed class PersistentRamZone
     private static byte[] Linear(ReadOnlySpan<byte> data, int start, int size) =>
         [.. data[start..size], .. data[..start]];
 
+    // Linear() into a reused buffer (the ring from start, then its beginning): the bytes written.
+    private static ReadOnlySpan<byte> Linear(ReadOnlySpan<byte> data, int start, int size, byte[] into)
+    {
+        var tail = data[start..size];
+        tail.CopyTo(into);
+        data[..start].CopyTo(into.AsSpan(tail.Length));
+        return into.AsSpan(0, size);
+    }
+
     /// <summary>
     /// What the next boot's persistent_ram_post_init() and persistent_ram_save_old() find: a valid
     /// header, the old log in ring order, and ECC's verdict. ECC is modelled, not computed: the parity
@@ -160,48 +169,95 @@ public sealed class PersistentRamZone
     /// </summary>
     public ZoneImage ReadBack()
     {
+        var r = Read();
+        if (r.Sig != Sig)
+            return new ZoneImage(this, null, Meant, 0, 0, false, $"persistent_ram: no valid data in buffer (sig = 0x{r.Sig:x8})");
+        if (!r.Valid)
+            return new ZoneImage(this, null, Meant, 0, 0, false, $"persistent_ram: found existing invalid buffer, size {r.Size}, start {r.Start}");
+        return new ZoneImage(this, r.Stored.ToArray(), Meant, r.Corrected, r.BadBlocks, r.Flipped,
+            r.Size == 0 ? "" : $"persistent_ram: found existing buffer, size {r.Size}, start {r.Start}");
+    }
+
+    /// <summary>
+    /// <see cref="ReadBack"/>'s <see cref="ZoneImage.State"/>, <see cref="ZoneImage.Matching"/> and the
+    /// lengths of <see cref="ZoneImage.Stored"/> and <see cref="ZoneImage.Meant"/>, read into buffers kept
+    /// per thread: no allocation once they have grown (what a campaign's log-saved check needs).
+    /// </summary>
+    public (RecordState State, int Matching, int StoredBytes, int MeantBytes) Verdict()
+    {
+        var r = Read();
+        ReadOnlySpan<byte> stored = r.Valid ? r.Stored : [];
+        var meant = Linear(_meant, _meantStart, _meantSize, Scratch(ref _meantScratch));
+        var (corrected, badBlocks, flipped) = r.Valid ? (r.Corrected, r.BadBlocks, r.Flipped) : (0, 0, false);
+        return (ZoneImage.StateOf(stored, meant, corrected, badBlocks, flipped), stored.CommonPrefixLength(meant), stored.Length, meant.Length);
+    }
+
+    /// <summary>The pstore file's name when the zone holds no data on the next boot: "(label)".</summary>
+    public string EmptyLabel => _emptyLabel ??= $"({Label})";
+    private string? _emptyLabel;
+
+    // The next boot's reading buffers, one set per thread (a machine runs on one thread at a time) and
+    // shared by every zone: a read-back then allocates nothing once they have grown to the largest zone.
+    [ThreadStatic] private static byte[]? _dataScratch, _storedScratch, _meantScratch;
+
+    private byte[] Scratch(ref byte[]? buffer) => buffer is { } b && b.Length >= BufferSize ? b : buffer = new byte[BufferSize];
+
+    // One reading of the zone by the next boot, into this thread's buffers; Stored is valid until the next Read on it.
+    private readonly ref struct Reading(uint sig, uint start, uint size, bool valid, ReadOnlySpan<byte> stored, int corrected, int badBlocks, bool flipped)
+    {
+        public uint Sig { get; } = sig;
+        public uint Start { get; } = start;
+        public uint Size { get; } = size;
+        /// <summary>The header is valid: Stored and the counts mean something.</summary>
+        public bool Valid { get; } = valid;
+        public ReadOnlySpan<byte> Stored { get; } = stored;
+        public int Corrected { get; } = corrected;
+        public int BadBlocks { get; } = badBlocks;
+        public bool Flipped { get; } = flipped;
+    }
+
+    private Reading Read()
+    {
         var device = _port.Device;
         var corrected = 0;
         var badBlocks = 0;
-        var header = ReadCorrected(Offset, HeaderSize, ref corrected, ref badBlocks);
+        Span<byte> header = stackalloc byte[HeaderSize];
+        ReadCorrected(Offset, header, ref corrected, ref badBlocks);
         var sig = BinaryPrimitives.ReadUInt32LittleEndian(header);
-        var start = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
-        var size = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(8));
-        if (sig != Sig)
-            return new ZoneImage(this, null, Meant, 0, 0, false, $"persistent_ram: no valid data in buffer (sig = 0x{sig:x8})");
-        if (start > BufferSize || size > BufferSize)
-            return new ZoneImage(this, null, Meant, 0, 0, false, $"persistent_ram: found existing invalid buffer, size {size}, start {start}");
-        var data = new byte[BufferSize];
+        var start = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+        var size = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
+        if (sig != Sig || start > BufferSize || size > BufferSize) return new Reading(sig, start, size, false, default, 0, 0, false);
+        var data = Scratch(ref _dataScratch);   // every byte of [0, size) is read below
         for (var block = 0; block < size; block += EccBlockSize)
         {
             var n = Math.Min(EccBlockSize, (int)size - block);
-            ReadCorrected(Offset + HeaderSize + block, n, ref corrected, ref badBlocks).CopyTo(data, block);
+            ReadCorrected(Offset + HeaderSize + block, data.AsSpan(block, n), ref corrected, ref badBlocks);
         }
         var flipped = false;
         for (var i = 0; i < size && !flipped; i++) flipped = device.Damaged(Offset + HeaderSize + i, out _) && EccSize == 0;
-        return new ZoneImage(this, Linear(data, (int)start, (int)size), Meant, corrected, badBlocks, flipped,
-            size == 0 ? "" : $"persistent_ram: found existing buffer, size {size}, start {start}");
+        var stored = Linear(data, (int)start, (int)size, Scratch(ref _storedScratch));
+        return new Reading(sig, start, size, true, stored, corrected, badBlocks, flipped);
     }
 
-    // One ECC block: without ECC the bytes as they are; with it, repaired if few enough are damaged.
-    private byte[] ReadCorrected(int offset, int length, ref int corrected, ref int badBlocks)
+    // One ECC block into `into`: without ECC the bytes as they are; with it, repaired if few enough are damaged.
+    private void ReadCorrected(int offset, Span<byte> into, ref int corrected, ref int badBlocks)
     {
         var device = _port.Device;
-        var bytes = device.Read(offset, length).ToArray();
-        if (EccSize == 0) return bytes;
+        var length = into.Length;
+        device.Read(offset, length).CopyTo(into);
+        if (EccSize == 0) return;
         var damaged = 0;
         for (var i = 0; i < length; i++)
             if (device.Damaged(offset + i, out _)) damaged++;
-        if (damaged == 0) return bytes;
+        if (damaged == 0) return;
         if (damaged > EccSymbolsCorrectable)
         {
             badBlocks++;
-            return bytes;
+            return;
         }
         for (var i = 0; i < length; i++)
-            if (device.Damaged(offset + i, out var stored)) bytes[i] = stored;
+            if (device.Damaged(offset + i, out var stored)) into[i] = stored;
         corrected += damaged;
-        return bytes;
     }
 }
 
@@ -214,16 +270,15 @@ public sealed record ZoneImage(
         : CorrectedBytes > 0 || BadBlocks > 0 ? $"ECC: {CorrectedBytes} Corrected bytes, {BadBlocks} unrecoverable blocks"
         : "ECC: No errors detected";
 
-    public RecordState State
+    public RecordState State => StateOf(Stored ?? [], Meant, CorrectedBytes, BadBlocks, BitFlips);
+
+    /// <summary>How a zone reads back: what was stored against what was meant, and ECC's counts.</summary>
+    public static RecordState StateOf(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> meant, int correctedBytes, int badBlocks, bool bitFlips)
     {
-        get
-        {
-            var stored = Stored ?? [];
-            if (BadBlocks > 0) return RecordState.Uncorrectable;
-            if (stored.Length == 0 && Meant.Length > 0) return RecordState.Lost;
-            if (stored.AsSpan().SequenceEqual(Meant)) return CorrectedBytes > 0 ? RecordState.EccCorrected : RecordState.Intact;
-            return BitFlips ? RecordState.Corrupt : RecordState.Torn;
-        }
+        if (badBlocks > 0) return RecordState.Uncorrectable;
+        if (stored.Length == 0 && meant.Length > 0) return RecordState.Lost;
+        if (stored.SequenceEqual(meant)) return correctedBytes > 0 ? RecordState.EccCorrected : RecordState.Intact;
+        return bitFlips ? RecordState.Corrupt : RecordState.Torn;
     }
 
     /// <summary>Bytes that read back as meant: the common prefix.</summary>

@@ -123,6 +123,22 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
         return files;
     }
 
+    /// <summary><see cref="ReadBack"/>'s files without their text: each zone's verdict, read into its own buffers.</summary>
+    public override void ReadBackVerdicts(List<RecordVerdict> into)
+    {
+        for (var i = 0; i < _dmesg.Length; i++) AddVerdict(into, _dmesg[i]);
+        if (_console is not null) AddVerdict(into, _console);
+        if (_pmsg is not null) AddVerdict(into, _pmsg);
+    }
+
+    // AddFile's record, as far as RecordVerdict goes.
+    private static void AddVerdict(List<RecordVerdict> into, PersistentRamZone zone)
+    {
+        var (state, matching, stored, meant) = zone.Verdict();
+        if (stored == 0 && meant == 0) return;
+        into.Add(new RecordVerdict(stored > 0 ? zone.Label : zone.EmptyLabel, state, meant, matching));
+    }
+
     public override StorageReport? Storage() =>
         _port.Report(Name, [.. Zones.Select(z => z.ReadBack()).Where(i => i.BootLog.Length > 0).Select(i => $"{i.Zone.Label}: {i.BootLog}")]);
 
@@ -150,7 +166,7 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
         var state = image.State;
         var note = stored.Length == 0 ? $"zone empty on the next boot: no pstore file; {image.BootLog}".TrimEnd(' ', ';') : image.EccNotice;
         files.Add(new NvramRecord(
-            Name: stored.Length > 0 ? image.Zone.Label : $"({image.Zone.Label})",   // no data, no pstore file
+            Name: stored.Length > 0 ? image.Zone.Label : image.Zone.EmptyLabel,   // no data, no pstore file
             Dumper: Name,
             Reason: meta?.Reason ?? KmsgDumpReason.Panic,
             WrittenAtNs: meta?.AtNs ?? -1,
