@@ -29,6 +29,7 @@ public static class KernelPanic
     /// </summary>
     public static void RegisterPanicNotifiers(KernelState k, Designs.PanicDesign design, IEnumerable<Config.NotifierSpec> scenario)
     {
+        // Stryker disable once Statement : called once, from Machine's constructor, on the new KernelState's empty list
         k.PanicNotifierList.Clear();
         if (design.Era.KernelOffsetNotifier) k.PanicNotifierList.Add(new PanicNotifier("dump_kernel_offset", DumpKernelOffset));
         foreach (var n in scenario)
