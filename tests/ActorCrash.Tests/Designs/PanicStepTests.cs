@@ -113,6 +113,24 @@ public class PanicStepTests
         Assert.Contains("BUG: unable to handle kernel NULL pointer dereference: 0002 [#1]", oops.Text);
     }
 
+    [Fact]
+    public void Linux_6_x_oops_path_crash_kexec_has_no_printk_nmi_flush_on_panic()
+    {
+        // One CPU, in an NMI-context oops while it holds logbuf_lock: 4.7–4.10's printk_nmi_flush_on_panic()
+        // would re-initialise the lock ("one CPU online"); 6.x's crash_kexec() has no such call (the NMI
+        // buffers went with the lockless ringbuffer), so the lock is still held when the crash kernel runs.
+        var r = RunOn("linux-6.x", 1, Kdump, "panic=10 crashkernel=128M", "{ cpu = 0, activity = spin, irqs = off, holding = [logbuf_lock] }",
+            "{ at = 1ms, cpu = 0, event = oops, context = nmi, message = \"BUG: unable to handle page fault\" }");
+        Assert.Equal(Outcome.VmcoreCaptured, r.Outcome);
+        Assert.False(Has(r, "printk_nmi_flush_on_panic"), Describe(r));
+        Assert.Contains(r.LocksHeld, l => l is { Lock: "logbuf_lock", Cpu: 0 });
+
+        var r410 = RunOn("linux-4.10", 1, Kdump, "panic=10 crashkernel=128M", "{ cpu = 0, activity = spin, irqs = off, holding = [logbuf_lock] }",
+            "{ at = 1ms, cpu = 0, event = oops, context = nmi, message = \"BUG: unable to handle page fault\" }");
+        Assert.Equal(Outcome.VmcoreCaptured, r410.Outcome);
+        Assert.DoesNotContain(r410.LocksHeld, l => l.Lock == "logbuf_lock");
+    }
+
     // ---- 6.x: panic_on_warn cleared, printk_legacy_allow_panic_sync() ----
 
     [Fact]
