@@ -6,30 +6,14 @@ using static ActorCrash.Tests.Kernel.KernelKit;
 namespace ActorCrash.Tests.Kernel;
 
 /// <summary>
-/// kmsg_dump() per dumper: 3.5–5.9 set each dumper's iterator up under logbuf_lock with
-/// spin_lock_irqsave() and call dump() after spin_unlock_irqrestore(), so dump() runs with the
-/// caller's interrupts; 5.8+ skips a dumper whose max_reason is below the reason, and one that
+/// kmsg_dump() per dumper: 5.8+ skips a dumper whose max_reason is below the reason, and one that
 /// gives none (a module's kmsg_dumper, not pstore) gets PANIC and OOPS only, unless
 /// printk.always_kmsg_dump.
 /// </summary>
 public class KmsgDumpReasonTests
 {
-    private const string ThirdPartyNeedsIrq = "kdump.loaded = false\n dumpers = [thirdparty]\n thirdparty { behaviour = need-irq, time = 1ms }";
     private const string ThirdPartyReturns = "kdump.loaded = false\n dumpers = [thirdparty]\n thirdparty { behaviour = slow-write, time = 1ms }";
-    private const string OopsInTask = "{ at = 1ms, cpu = 0, event = oops, message = \"BUG: unable to handle kernel paging request\" }";
     private const string SysrqB = "{ at = 1ms, cpu = 0, event = sysrq-b }";
-
-    [Theory]
-    [InlineData("linux-3.12")]
-    [InlineData("linux-4.10")]
-    public void The_iterator_setup_gives_dump_the_callers_interrupts_back(string design)
-    {
-        // oops_exit()'s kmsg_dump(KMSG_DUMP_OOPS) from a task with interrupts on: a dumper that needs its
-        // device's interrupt gets it, and the machine runs on.
-        var r = RunOn(design, 2, ThirdPartyNeedsIrq, "panic=1", triggers: OopsInTask);
-        Assert.True(Has(r, "thirdparty: dump(KMSG_DUMP_OOPS)"), Describe(r));
-        Assert.Equal(Outcome.Survived, r.Outcome);
-    }
 
     [Fact]
     public void Linux_6_x_gives_a_module_dumper_without_max_reason_panic_but_not_emerg()

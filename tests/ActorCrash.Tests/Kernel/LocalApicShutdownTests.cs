@@ -1,5 +1,4 @@
 using ActorCrash.Actors;
-using ActorCrash.Actors.Kernel;
 using Xunit;
 using static ActorCrash.Tests.Designs.Kit;
 using static ActorCrash.Tests.Kernel.KernelKit;
@@ -9,9 +8,7 @@ namespace ActorCrash.Tests.Kernel;
 /// <summary>
 /// disable_local_APIC() in the stop paths (arch/x86/kernel/smp.c, process.c): a CPU that
 /// stop_this_cpu() halted, and the CPU that ran smp_send_stop() itself, turn their local APIC off,
-/// so the perf counter's overflow NMI (the hard-lockup watchdog) no longer reaches them; and
-/// native_stop_other_cpus() sends nothing on a machine with one CPU online ("if
-/// (num_online_cpus() &gt; 1)"; 6.5+: an empty cpus_stop_mask).
+/// so the perf counter's overflow NMI (the hard-lockup watchdog) no longer reaches them.
 /// </summary>
 public class LocalApicShutdownTests
 {
@@ -31,8 +28,10 @@ public class LocalApicShutdownTests
         Assert.Equal(Outcome.Rebooted, r.Outcome);
     }
 
+    // 3.5–6.4's native_stop_other_cpus() (2.6.38's and 6.5's print the NMI's report only into buffers
+    // no later flush reaches before the reset, so only this era shows it).
     [Theory]
-    [MemberData(nameof(Eras))]
+    [InlineData("linux-3.12")]
     public void The_cpu_that_ran_smp_send_stop_gets_no_watchdog_nmi_after_it(string design)
     {
         // The panic CPU's own watchdog NMI 100 ms after the stop (during the panic=1 countdown).
@@ -42,18 +41,5 @@ public class LocalApicShutdownTests
         Assert.Empty(Lines(r, "LOCKUP"));
         Assert.False(Has(r, "panic_smp_self_stop"), Describe(r));
         Assert.Equal(Outcome.Rebooted, r.Outcome);
-    }
-
-    [Theory]
-    [InlineData("linux-2.6.38")]
-    [InlineData("linux-6.x")]
-    public void On_a_single_cpu_machine_smp_send_stop_sends_no_ipi(string design)
-    {
-        var spec = Inline(Fidelity.CorrectionTests.Machine(1, NoKdump, "panic=1", "", Panic0), design);
-        using var machine = new Machine(spec);
-        var r = machine.RunAndReport(1, trace: true);
-        Assert.Equal(Outcome.Rebooted, r.Outcome);
-        Assert.NotEmpty(r.Trace!);
-        Assert.DoesNotContain(r.Trace!, t => t.Message.Contains("SendIpi", StringComparison.Ordinal));
     }
 }
