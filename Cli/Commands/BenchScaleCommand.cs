@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 using ActorCrash.Actors;
-using ActorCrash.Cli.Bench;
+using ActorCrash.Experiments;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -72,7 +72,7 @@ public sealed class BenchScaleCommand : Command<BenchScaleSettings>
                 $"local_exponent={(k is { } x ? $"{x:F3}" : "-")} bytes_per_emulation={m.Bytes:F0} gen0_per_1k={m.Gc0 * 1000:F2} gen1_per_1k={m.Gc1 * 1000:F2} gen2_per_1k={m.Gc2 * 1000:F2} emulations_per_sample={m.Emulations}");
         }
         AnsiConsole.Write(table);
-        AnsiConsole.WriteLine($"CPU time of the thread running the emulations ({ThreadCpu.Source}), median of {settings.Repeats} samples of about {settings.Messages:N0} messages; " +
+        AnsiConsole.WriteLine($"CPU time of the thread running the emulations (clock_gettime(CLOCK_THREAD_CPUTIME_ID); Linux only), median of {settings.Repeats} samples of about {settings.Messages:N0} messages; " +
             "local exponent k: cost per emulation grows as N^k from the previous CPU count (1 = linear)");
         Console.WriteLine($"bench_scale_output_version={OutputVersion}");
         foreach (var r in rows) Console.WriteLine(r);
@@ -96,41 +96,17 @@ public sealed class BenchScaleCommand : Command<BenchScaleSettings>
             int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
             var bytes = GC.GetAllocatedBytesForCurrentThread();
             marks?.Zero();
-            var cpu = ThreadCpu.Nanoseconds();
+            var cpu = ThreadCpu.Now();
             for (var i = 0; i < emulations; i++) messages += machine.Run(seed++).Steps;
-            cpu = ThreadCpu.Nanoseconds() - cpu;
+            cpu = ThreadCpu.Now() - cpu;
             marks?.Dump();
             bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
             double per(long x) => (double)x / emulations;
-            samples.Add(new Sample(emulations, per(messages), cpu / 1e3 / emulations, per(bytes),
+            samples.Add(new Sample(emulations, per(messages), cpu.TotalMicroseconds / emulations, per(bytes),
                 per(GC.CollectionCount(0) - g0), per(GC.CollectionCount(1) - g1), per(GC.CollectionCount(2) - g2)));
         }
         return samples.OrderBy(s => s.CpuMicros).ElementAt(samples.Count / 2);
     }
-}
-
-/// <summary>CPU time of the calling thread: CLOCK_THREAD_CPUTIME_ID on Linux (nanoseconds), else the process's CPU time.</summary>
-internal static class ThreadCpu
-{
-    public static string Source => OperatingSystem.IsLinux() ? "CLOCK_THREAD_CPUTIME_ID" : "process CPU time";
-
-    public static long Nanoseconds()
-    {
-        if (OperatingSystem.IsLinux() && clock_gettime(ThreadCpuClock, out var t) == 0) return t.Seconds * 1_000_000_000 + t.Nanoseconds;
-        return (long)(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds * 1e6);
-    }
-
-    private const int ThreadCpuClock = 3;   // CLOCK_THREAD_CPUTIME_ID
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int clock_gettime(int clock, out TimeSpec time);
 }
 
 /// <summary>
