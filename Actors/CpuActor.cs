@@ -127,7 +127,7 @@ public sealed class CpuActor : DeviceActor
 
     protected override void Reset()
     {
-        DropFrames();
+        ForgetFrames();
         _blockedOn = null;
         _tickHandle = 0;
         LastWaitTimedOut = false;
@@ -245,10 +245,21 @@ public sealed class CpuActor : DeviceActor
         f = default;
     }
 
-    /// <summary>Drops every frame, outermost first.</summary>
+    /// <summary>Drops every frame, outermost first, ending each one's code.</summary>
     private void DropFrames()
     {
         for (var i = 0; i < _depth; i++) Recycle(ref _frames[i]);
+        _depth = 0;
+    }
+
+    /// <summary>
+    /// A reset: the last run's code is gone, as at a power cycle, and none of it runs (no iterator is
+    /// disposed; kernel routines hold no finally blocks). Not touching those iterators matters at
+    /// 4096 CPUs: they were last used long ago, and disposing them was one cache miss each per CPU.
+    /// </summary>
+    private void ForgetFrames()
+    {
+        Array.Clear(_frames, 0, _depth);
         _depth = 0;
     }
 
