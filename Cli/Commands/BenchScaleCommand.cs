@@ -86,6 +86,7 @@ public sealed class BenchScaleCommand : Command<BenchScaleSettings>
         using var machine = new Machine(spec);
         ulong seed = 1;
         var perRun = machine.Run(seed++).Steps;   // one run to learn its size (and JIT its path)
+        marks?.Start();
         var warmup = settings.Warmup ?? (int)Math.Max(1, 2_000_000 / Math.Max(1, perRun));
         for (var i = 0; i < warmup; i++) machine.Run(seed++);
         var emulations = (int)Math.Max(1, settings.Messages / Math.Max(1, perRun));
@@ -112,25 +113,28 @@ public sealed class BenchScaleCommand : Command<BenchScaleSettings>
 /// <summary>
 /// Marks for callgrind around the measured emulations (diagnostics only): the shared library named by
 /// <c>ACTORCRASH_CALLGRIND_SHIM</c> (built by Cli/Bench/cachegrind.sh from valgrind's callgrind.h)
-/// starts the instrumentation after the first run, zeroes the counters before a sample and dumps them after.
+/// starts the instrumentation after a machine's first run, zeroes the counters before a sample and dumps them after.
 /// </summary>
 internal sealed class CallgrindMarks
 {
     private delegate void Mark();
 
-    private readonly Mark _zero, _dump;
+    private readonly Mark _start, _zero, _dump;
 
     private CallgrindMarks(nint lib)
     {
+        _start = Export(lib, "cg_start");
         _zero = Export(lib, "cg_zero");
         _dump = Export(lib, "cg_dump");
-        Export(lib, "cg_start")();
     }
 
     private static Mark Export(nint lib, string name) => Marshal.GetDelegateForFunctionPointer<Mark>(NativeLibrary.GetExport(lib, name));
 
     public static CallgrindMarks? FromEnvironment() =>
         Environment.GetEnvironmentVariable("ACTORCRASH_CALLGRIND_SHIM") is { Length: > 0 } path ? new CallgrindMarks(NativeLibrary.Load(path)) : null;
+
+    /// <summary>Instrumentation on (valgrind --instr-atstart=no): after the process start-up and the machine's first run.</summary>
+    public void Start() => _start();
 
     public void Zero() => _zero();
 
