@@ -5,7 +5,8 @@
 # BIN_DIR: a published build (dotnet publish Cli -c Release -o DIR) that has `bench-scale`.
 # LL: the simulated last-level cache as size,assoc,line (default 2 MiB: this machine's L2 per core);
 # "host" simulates the host's own last level (here a 260 MiB L3).
-# Needs valgrind (its callgrind.h) and gcc. One emulation after one warm-up run per CPU count; the JIT
+# Needs valgrind (its callgrind.h) and gcc; slow (minutes per CPU count: the process start-up runs under
+# valgrind too). One emulation after one warm-up run per CPU count; the JIT
 # compiles everything fully optimised at first call (no tiering) so the dump holds no JIT work.
 set -eu
 bin=$1; cpus=${2:-512,1024,4096}; ll=${3:-2097152,16,64}
@@ -19,6 +20,7 @@ for n in $(echo "$cpus" | tr , ' '); do
     valgrind --tool=callgrind --instr-atstart=no --cache-sim=yes --dump-instr=yes $llopt --callgrind-out-file="$f" \
     "$bin/actorcrash" bench-scale --cpus "$n" --repeats 1 --warmup 1 --messages 1 > "$f.log" 2>&1
   msgs=$(sed -n 's/.*messages_per_emulation=\([0-9.]*\).*emulations_per_sample=\([0-9]*\).*/\1 \2/p' "$f.log" | awk '{print $1*$2}')
-  # the dump of the sample: events Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw
-  awk -v n="$n" -v m="$msgs" '/^summary:/ {printf "cpus=%s messages=%d ir_per_message=%.0f d1_misses_per_message=%.2f ll_misses_per_message=%.2f\n", n, m, $2/m, ($6+$7)/m, ($9+$10)/m}' "$f.1"
+  # the sample's dump is the last one (the first holds the marks' own set-up): events Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw
+  last=$(ls "$f".[0-9]* | sort -t. -k2 -n | tail -1)
+  awk -v n="$n" -v m="$msgs" '/^summary:/ {printf "cpus=%s messages=%d ir_per_message=%.0f d1_misses_per_message=%.2f ll_misses_per_message=%.2f\n", n, m, $2/m, ($6+$7)/m, ($9+$10)/m}' "$last"
 done
