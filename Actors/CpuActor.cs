@@ -70,8 +70,12 @@ public enum CpuFate
 /// </summary>
 public sealed class CpuActor : DeviceActor
 {
-    private readonly List<Frame> _frames = [];
-    private readonly Stack<Frame> _spare = new();
+    // The stack of frames, innermost last: structs in one array allocated with the CPU (not a list of
+    // frame objects made when first needed, wherever the heap was then), so a delivery to this CPU
+    // touches its frames next to its other state; at 4096 CPUs the scattered ones missed the cache.
+    private Frame[] _frames = new Frame[InitialDepth];
+    private int _depth;
+    private const int InitialDepth = 8;
     private OpKind? _blockedOn;     // the op the top frame waits in, if any
     private long _tickHandle;
     private long _tickDue;
@@ -123,8 +127,7 @@ public sealed class CpuActor : DeviceActor
 
     protected override void Reset()
     {
-        foreach (var f in _frames) Recycle(f);
-        _frames.Clear();
+        ForgetFrames();
         _blockedOn = null;
         _tickHandle = 0;
         LastWaitTimedOut = false;
@@ -161,9 +164,8 @@ public sealed class CpuActor : DeviceActor
     {
         var where = Backtrace();
         Suspend();
-        if (Runtime.Observer is { } observer) for (var i = 0; i < _frames.Count; i++) observer.Left(Id, Now);
-        foreach (var frame in _frames) Recycle(frame);
-        _frames.Clear();
+        if (Runtime.Observer is { } observer) for (var i = 0; i < _depth; i++) observer.Left(Id, Now);
+        DropFrames();
         Machine.Note(Id, $"kernel fault on cpu{Id} in {(where.Length > 0 ? where : "its idle loop")}: {f.What}");
         Push(FrameKind.Task, f.Recursive
             ? RecursiveFault()
@@ -215,9 +217,9 @@ public sealed class CpuActor : DeviceActor
 
     private enum FrameKind { Task, Irq, Nmi }
 
-    private sealed class Frame
+    private struct Frame
     {
-        public IEnumerator<Op> Code = null!;
+        public IEnumerator<Op> Code;
         public FrameKind Kind;
         public bool SavedIf;
         public bool OpPending;   // Current has begun but not finished
@@ -225,38 +227,54 @@ public sealed class CpuActor : DeviceActor
         public long Remaining;   // of an interrupted delay or wait
     }
 
-    private Frame Top => _frames[^1];
+    /// <summary>The innermost frame. A reference into the frame array: do not hold it across a <see cref="Push"/> (the array may grow).</summary>
+    private ref Frame Top => ref _frames[_depth - 1];
 
     private void Push(FrameKind kind, IEnumerable<Op> code)
     {
-        var f = _spare.Count > 0 ? _spare.Pop() : new Frame();
-        f.Code = code.GetEnumerator();
-        f.Kind = kind;
-        f.SavedIf = Apic.InterruptsEnabled;
-        f.OpPending = false;
-        f.Remaining = 0;
-        _frames.Add(f);
+        if (_depth == _frames.Length) Array.Resize(ref _frames, _frames.Length * 2);
+        ref var f = ref _frames[_depth++];
+        f = new Frame { Code = code.GetEnumerator(), Kind = kind, SavedIf = Apic.InterruptsEnabled };
         Runtime.Observer?.Entered(Id, Now, f.Code, (int)kind);
     }
 
-    private void Recycle(Frame f)
+    /// <summary>Ends a frame's code (its iterator's finally blocks run) and lets go of it.</summary>
+    private static void Recycle(ref Frame f)
     {
         f.Code.Dispose();
-        f.Code = null!;
-        _spare.Push(f);
+        f = default;
+    }
+
+    /// <summary>Drops every frame, outermost first, ending each one's code.</summary>
+    private void DropFrames()
+    {
+        for (var i = 0; i < _depth; i++) Recycle(ref _frames[i]);
+        _depth = 0;
+    }
+
+    /// <summary>
+    /// A reset: the last run's code is gone, as at a power cycle, and none of it runs (no iterator is
+    /// disposed; kernel routines hold no finally blocks). Not touching those iterators matters at
+    /// 4096 CPUs: they were last used long ago, and disposing them was one cache miss each per CPU.
+    /// </summary>
+    private void ForgetFrames()
+    {
+        Array.Clear(_frames, 0, _depth);
+        _depth = 0;
     }
 
     /// <summary>Runs the top frame until it blocks. The heart of the CPU.</summary>
     private void Continue()
     {
-        while (_frames.Count > 0)
+        while (_depth > 0)
         {
             if (Apic.InterruptsEnabled && Apic.HasPendingVector && TakePendingVector()) continue;
-            var f = Top;
+            var at = _depth - 1;
+            ref var f = ref _frames[at];
             if (f.OpPending)
             {
-                if (!Begin(f, f.Current, f.Remaining)) return;
-                f.OpPending = false;
+                if (!Begin(at, f.Current, f.Remaining)) return;
+                _frames[at].OpPending = false;   // by index: Begin may have pushed a frame (and grown the array)
                 continue;
             }
             if (!f.Code.MoveNext())
@@ -266,8 +284,8 @@ public sealed class CpuActor : DeviceActor
             }
             f.Current = f.Code.Current;
             f.OpPending = true;
-            if (!Begin(f, f.Current, f.Current.Ns)) return;
-            f.OpPending = false;
+            if (!Begin(at, f.Current, f.Current.Ns)) return;
+            _frames[at].OpPending = false;
         }
         // Nothing left to run: fall back to the idle loop.
         Push(FrameKind.Task, Workloads.IdleLoop());
@@ -275,7 +293,7 @@ public sealed class CpuActor : DeviceActor
     }
 
     /// <summary>Starts an op. True if it finished at once; false if the CPU now waits for a message.</summary>
-    private bool Begin(Frame f, Op op, long ns)
+    private bool Begin(int frame, Op op, long ns)
     {
         switch (op.Kind)
         {
@@ -284,7 +302,7 @@ public sealed class CpuActor : DeviceActor
                 Block(OpKind.Delay, ns);
                 return false;
             case OpKind.Call:
-                f.OpPending = false;
+                _frames[frame].OpPending = false;
                 Push(FrameKind.Task, (IEnumerable<Op>)op.Target!);
                 return true;
             case OpKind.Acquire:
@@ -336,19 +354,19 @@ public sealed class CpuActor : DeviceActor
 
     private void OnTick()
     {
-        var f = Top;
+        ref var f = ref Top;
         if (_blockedOn == OpKind.WaitFor)
         {
             ((WaitCondition)f.Current.Target!).Channel.RemoveWaiter(Id);
             LastWaitTimedOut = true;
         }
-        Unblock(f);
+        Unblock(ref f);
     }
 
     private void OnWake(WaitChannel channel)
     {
-        if (_frames.Count == 0 || _blockedOn is null) return;
-        var f = Top;
+        if (_depth == 0 || _blockedOn is null) return;
+        ref var f = ref Top;
         switch (_blockedOn)
         {
             case OpKind.Acquire when f.Current.Target == channel:
@@ -368,10 +386,10 @@ public sealed class CpuActor : DeviceActor
             default:
                 return;  // a stale wake for a wait this CPU already left
         }
-        Unblock(f);
+        Unblock(ref f);
     }
 
-    private void Unblock(Frame f)
+    private void Unblock(ref Frame f)
     {
         _blockedOn = null;
         _tickHandle = 0;
@@ -382,8 +400,8 @@ public sealed class CpuActor : DeviceActor
     /// <summary>Leaves the op the top frame waits in, remembering what is left of it.</summary>
     private void Suspend()
     {
-        if (_frames.Count == 0 || _blockedOn is null) return;
-        var f = Top;
+        if (_depth == 0 || _blockedOn is null) return;
+        ref var f = ref Top;
         switch (_blockedOn)
         {
             case OpKind.Delay:
@@ -432,13 +450,13 @@ public sealed class CpuActor : DeviceActor
     /// <summary>The top frame's code ended: a call returns, a handler IRETs.</summary>
     private void Return()
     {
-        var f = Top;
-        _frames.RemoveAt(_frames.Count - 1);
+        ref var f = ref Top;
+        _depth--;
         Runtime.Observer?.Left(Id, Now);
         if (f.Kind == FrameKind.Nmi && Apic.IretFromNmi())
         {
-            // A latched NMI fires as soon as the handler IRETs.
-            _frames.Add(f);
+            // A latched NMI fires as soon as the handler IRETs: the frame stays, with the handler's code anew.
+            _depth++;
             f.Code.Dispose();
             f.Code = Machine.Design.HandleNmi(this, NmiSource.Ipi).GetEnumerator();
             f.OpPending = false;
@@ -446,14 +464,14 @@ public sealed class CpuActor : DeviceActor
             return;
         }
         if (f.Kind != FrameKind.Task) Apic.InterruptsEnabled = f.SavedIf;
-        Recycle(f);
+        Recycle(ref f);
     }
 
     /// <summary>The kernel functions on the CPU's stack, innermost first: "release_console_sem &lt; vprintk &lt; panic".</summary>
     public string Backtrace()
     {
         var names = new List<string>();
-        for (var i = _frames.Count - 1; i >= 0; i--)
+        for (var i = _depth - 1; i >= 0; i--)
         {
             var name = KernelName(_frames[i].Code);
             if (name.Length > 0 && (names.Count == 0 || names[^1] != name)) names.Add(name);
@@ -479,7 +497,7 @@ public sealed class CpuActor : DeviceActor
 
     private string Describe()
     {
-        if (_frames.Count == 0) return "off";
+        if (_depth == 0) return "off";
         var op = Top.Current;
         var irqs = Apic.InterruptsEnabled ? "interrupts on" : "interrupts off";
         var state = _blockedOn switch

@@ -24,13 +24,13 @@ public sealed class InterruptControllerActor(Machine machine) : DeviceActor("api
         {
             case SendIpi ipi:
                 var deliver = new DeliverIpi(ipi.Vector);
-                foreach (var cpu in machine.Cpus)
-                    if (cpu.Id != ipi.AllButCpu) Runtime.Send(Address, cpu.Address, deliver, t.IpiLatencyMinNs, t.IpiLatencyMaxNs);
+                for (var cpu = 0; cpu < machine.CpuCount; cpu++)
+                    if (cpu != ipi.AllButCpu) Runtime.Send(Address, machine.CpuAddress(cpu), deliver, t.IpiLatencyMinNs, t.IpiLatencyMaxNs);
                 break;
             case SendNmi nmi:
                 var deliverNmi = new DeliverNmi(NmiSource.Ipi);
-                foreach (var cpu in machine.Cpus)
-                    if (cpu.Id != nmi.AllButCpu) Runtime.Send(Address, cpu.Address, deliverNmi, t.NmiLatencyMinNs, t.NmiLatencyMaxNs);
+                for (var cpu = 0; cpu < machine.CpuCount; cpu++)
+                    if (cpu != nmi.AllButCpu) Runtime.Send(Address, machine.CpuAddress(cpu), deliverNmi, t.NmiLatencyMinNs, t.NmiLatencyMaxNs);
                 break;
         }
     }

@@ -23,6 +23,7 @@ public sealed class Machine : IDisposable
 
     private readonly List<CpuActor> _cpus = [];
     private readonly IActorRef[] _cpuRefs;
+    private readonly ActorId[] _cpuAddresses;
     private readonly IActorRef _board;
     private readonly IReadOnlyDictionary<string, IActorRef> _replaced;
     private readonly Nvram _nvram;
@@ -57,6 +58,7 @@ public sealed class Machine : IDisposable
         _board = board(Runtime);
         _faultedCpus = new bool[spec.Machine.CpuCount];
         _cpuRefs = new IActorRef[spec.Machine.CpuCount];
+        _cpuAddresses = new ActorId[spec.Machine.CpuCount];
 
         for (var i = 0; i < spec.Machine.CpuCount; i++)
         {
@@ -65,6 +67,7 @@ public sealed class Machine : IDisposable
             var cpu = AddDevice($"cpu{i}", () => new CpuActor(id, this) { Workload = Workloads.For(spec.Cpus[id]) }, resetAtStart: false)!;
             _cpus.Add(cpu);
             _cpuRefs[i] = Runtime.RefOf(cpu.Address);
+            _cpuAddresses[i] = cpu.Address;
         }
         InterruptController = Address(AddDevice("apic", () => new InterruptControllerActor(this)), "apic");
         _nvram = new Nvram(spec.Machine.Nvram.SizeBytes, spec.Machine.Nvram.WriteNsPerByte);
@@ -119,6 +122,15 @@ public sealed class Machine : IDisposable
     public KernelState Kernel { get; }
     public MachineRuntime Runtime { get; }
     public IReadOnlyList<CpuActor> Cpus => _cpus;
+
+    /// <summary>
+    /// CPU <paramref name="cpu"/>'s address in the runtime, from an array of ints: a fan-out to every
+    /// CPU reads this, not each CPU actor's object (at 4096 CPUs, 4096 cache lines out of cache).
+    /// </summary>
+    public ActorId CpuAddress(int cpu) => _cpuAddresses[cpu];
+
+    /// <summary>How many CPUs the machine has.</summary>
+    public int CpuCount => _cpuAddresses.Length;
     public ActorId InterruptController { get; }
     public ActorId Nvram { get; }
     public Nvram NvramDevice => _nvram;
@@ -134,7 +146,7 @@ public sealed class Machine : IDisposable
     private Action<WaitChannel, int>? _wake;
 
     /// <summary>Wakes every CPU waiting on <paramref name="channel"/>; each wake is a message, so the strategy orders them.</summary>
-    public void WakeWaiters(WaitChannel channel, int byCpu) => WakeWaiters(channel, byCpu >= 0 ? _cpus[byCpu].Address : Harness);
+    public void WakeWaiters(WaitChannel channel, int byCpu) => WakeWaiters(channel, byCpu >= 0 ? _cpuAddresses[byCpu] : Harness);
 
     /// <summary>Wakes every CPU waiting on <paramref name="channel"/>, the wakes sent by device <paramref name="from"/>.</summary>
     public void WakeWaiters(WaitChannel channel, ActorId from)
@@ -143,7 +155,7 @@ public sealed class Machine : IDisposable
         if (waiters.Count == 0) return;
         var wake = channel.WakeMessage ??= new Wake(channel);  // immutable: one per channel
         for (var i = 0; i < waiters.Count; i++)
-            Runtime.Send(from, _cpus[waiters[i]].Address, wake, Interconnect.CachelineMinNs, Interconnect.CachelineMaxNs);
+            Runtime.Send(from, _cpuAddresses[waiters[i]], wake, Interconnect.CachelineMinNs, Interconnect.CachelineMaxNs);
     }
 
     /// <summary>A milestone from a device (cpu = -1 when no CPU is involved).</summary>

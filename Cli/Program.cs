@@ -37,6 +37,9 @@ if (args is ["run", ..])
     ("bench", c => c.AddCommand<BenchCommand>("bench")
         .WithDescription("Measure emulations and messages per second of the default scenario at several CPU counts.")
         .WithExample("bench", "--cpus", "8,64,512")),
+    ("bench-scale", c => c.AddCommand<BenchScaleCommand>("bench-scale")
+        .WithDescription("Measure the CPU time of one emulation at 512, 1024 and 4096 CPUs: local cost exponents, ns per message, GCs.")
+        .WithExample("bench-scale", "--cpus", "512,1024,4096", "--repeats", "5")),
     ("explore", c => c.AddCommand<ExploreCommand>("explore")
         .WithDescription("Explore schedules (orders, latencies, fault times) of a scenario and check its properties on every run.")
         .WithExample("explore", "scenarios/race-two-panics.hocon", "--runs", "100000")

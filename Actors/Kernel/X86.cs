@@ -62,7 +62,7 @@ public static class X86
     public static void SendNmiTo(CpuActor cpu, int target)
     {
         var t = cpu.Machine.Timing;
-        cpu.Runtime.Send(cpu.Address, cpu.Machine.Cpus[target].Address, NmiVector, t.NmiLatencyMinNs, t.NmiLatencyMaxNs);
+        cpu.Runtime.Send(cpu.Address, cpu.Machine.CpuAddress(target), NmiVector, t.NmiLatencyMinNs, t.NmiLatencyMaxNs);
     }
 
     /// <summary>

@@ -35,16 +35,24 @@ public sealed class MachineRuntime
     private readonly List<TraceEntry> _trace = [];
     private readonly List<long> _decisions = [];
     private readonly Queue<(ActorId Device, Exception Cause)> _faults = new();
-    // A pending delivery's message, sender, receiver and send sequence wait in a slot; the queue and
-    // the tie buffer move only numbers. A cancelled one stays in its slot, marked, until it comes up.
-    private Message?[] _slots = new Message?[256];
-    private ActorId[] _slotFrom = new ActorId[256];
-    private ActorId[] _slotTo = new ActorId[256];
-    private long[] _slotSeq = new long[256];
-    private long[] _slotDue = new long[256];
-    private bool[] _slotCancelled = new bool[256];
+    // A pending delivery's message, sender, receiver, send sequence and due time wait in a slot; the
+    // queue and the tie buffer move only numbers. A cancelled one stays in its slot, marked, until it
+    // comes up. One slot is one 40-byte struct (an array of structs, not one array per field), so a
+    // send and its delivery touch one or two cache lines of the slot table, not six.
+    private SlotEntry[] _slots = new SlotEntry[256];
     private int[] _freeSlots = new int[256];
     private int _freeCount, _slotHigh;
+
+    private struct SlotEntry
+    {
+        public Message? Message;
+        public long Seq;
+        public long Due;
+        public ActorId From;
+        public ActorId To;
+        public bool Cancelled;
+    }
+
     // The deliveries due at _tieDue, in send order, while the strategy is working through them: the
     // live ones are _ties[_tieHead .. _tieHead + _tieCount).
     private Pending[] _ties = new Pending[8];
@@ -104,7 +112,6 @@ public sealed class MachineRuntime
         _decisions.Clear();
         _faults.Clear();
         Array.Clear(_slots, 0, _slotHigh);
-        Array.Clear(_slotCancelled, 0, _slotHigh);
         _slotHigh = _freeCount = 0;
         _tieHead = _tieCount = 0;
         _tieDue = -1;
@@ -165,7 +172,7 @@ public sealed class MachineRuntime
     }
 
     /// <summary>The message a pending delivery carries (for strategies that compare candidates, e.g. partial-order reduction).</summary>
-    public Message MessageOf(in Pending p) => _slots[p.Slot]!;
+    public Message MessageOf(in Pending p) => _slots[p.Slot].Message!;
 
     /// <summary>Withdraws a pending message (a timer whose wait ended another way). It is never delivered or traced.</summary>
     public void Cancel(long handle)
@@ -174,9 +181,11 @@ public sealed class MachineRuntime
         var slot = (int)(handle & (EventQueue.MaxSlots - 1));
         var seq = handle >> EventQueue.SlotBits;
         // A handle whose message was delivered (its slot free or reused) withdraws nothing.
-        if (slot >= _slotHigh || _slots[slot] is null || _slotSeq[slot] != seq || _slotCancelled[slot]) return;
-        if (_tieCount > 0 && _slotDue[slot] == _tieDue && RemoveTie(seq)) Take(slot);  // one the strategy would be offered next: gone at once
-        else _slotCancelled[slot] = true;                 // one in the queue: dropped when it comes up
+        if (slot >= _slotHigh) return;
+        ref var s = ref _slots[slot];
+        if (s.Message is null || s.Seq != seq || s.Cancelled) return;
+        if (_tieCount > 0 && s.Due == _tieDue && RemoveTie(seq)) Take(slot);  // one the strategy would be offered next: gone at once
+        else s.Cancelled = true;                          // one in the queue: dropped when it comes up
     }
 
     /// <summary>The machine stopped: the current delivery finishes and the run ends.</summary>
@@ -293,7 +302,8 @@ public sealed class MachineRuntime
     private Pending ToPending(in EventQueue.Entry e)
     {
         var slot = e.Slot;
-        return new Pending { Due = e.Due, Seq = e.Seq, From = _slotFrom[slot], To = _slotTo[slot], Slot = slot };
+        ref readonly var s = ref _slots[slot];
+        return new Pending { Due = e.Due, Seq = e.Seq, From = s.From, To = s.To, Slot = slot };
     }
 
     private bool TryPopLive(out EventQueue.Entry e)
@@ -311,8 +321,7 @@ public sealed class MachineRuntime
     private bool IsCancelled(in EventQueue.Entry e)
     {
         var slot = e.Slot;
-        if (!_slotCancelled[slot]) return false;
-        _slotCancelled[slot] = false;
+        if (!_slots[slot].Cancelled) return false;
         Take(slot);
         return true;
     }
@@ -366,27 +375,20 @@ public sealed class MachineRuntime
                 if (_slotHigh == EventQueue.MaxSlots) throw new InvalidOperationException($"more than {EventQueue.MaxSlots} messages pending at once");
                 var n = _slots.Length * 2;
                 Array.Resize(ref _slots, n);
-                Array.Resize(ref _slotFrom, n);
-                Array.Resize(ref _slotTo, n);
-                Array.Resize(ref _slotSeq, n);
-                Array.Resize(ref _slotDue, n);
-                Array.Resize(ref _slotCancelled, n);
                 Array.Resize(ref _freeSlots, n);
             }
             slot = _slotHigh++;
         }
-        _slots[slot] = message;
-        _slotFrom[slot] = from;
-        _slotTo[slot] = to;
-        _slotSeq[slot] = seq;
-        _slotDue[slot] = due;
+        _slots[slot] = new SlotEntry { Message = message, Seq = seq, Due = due, From = from, To = to };
         return slot;
     }
 
     private Message Take(int slot)
     {
-        var m = _slots[slot]!;
-        _slots[slot] = null;
+        ref var s = ref _slots[slot];
+        var m = s.Message!;
+        s.Message = null;
+        s.Cancelled = false;
         _freeSlots[_freeCount++] = slot;
         return m;
     }
