@@ -6,7 +6,9 @@ using AkkaConfig = Akka.Configuration.Config;
 namespace ActorCrash.Config;
 
 /// <summary>A value of the merged scenario at a key path; <see cref="Value"/> is null where nothing sets it.</summary>
-internal readonly record struct Field(string Key, HoconValue? Value)
+// A class, not a struct: the lists of it then run the framework's precompiled shared generic code
+// (ReadyToRun cannot precompile List<T> over a struct of this assembly; Cli/README.md, start-up).
+internal sealed record Field(string Key, HoconValue? Value)
 {
     public bool IsSet => Value is not null;
 }

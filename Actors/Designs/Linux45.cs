@@ -87,10 +87,16 @@ public sealed class Linux45 : PanicDesign
     }
 
     /// <summary>__crash_kexec(NULL): kexec_mutex, and 4.5's machine_crash_shutdown (the NMI shootdown of the CPUs still online).</summary>
-    private static IEnumerable<Op> CrashKexecBypassingPanicCpu(CpuActor cpu) => Kexec.CrashKexec(cpu, kmsgDumpKexec: false, crashSmpSendStop: false);
+    private static IEnumerable<Op> CrashKexecBypassingPanicCpu(CpuActor cpu) => Kexec.CrashKexec(cpu, kmsgDumpKexec: false,
+        // Stryker disable once Boolean : 3.x and 4.5 zap ioapic_lock in either machine_crash_shutdown (IoapicZapLocks) and nothing ran crash_smp_send_stop() before 4.10, so X86v3's shutdown does what X86's does
+        crashSmpSendStop: false);
 
     /// <summary>The oops path's crash_kexec(): panic_cpu first, reset after (7bbee5ca3896).</summary>
-    public override IEnumerable<Op> CrashKexec(CpuActor cpu) => Kexec.PanicCpuCrashKexec(cpu, printkNmiFlushOnPanic: false, crashSmpSendStop: false);
+    public override IEnumerable<Op> CrashKexec(CpuActor cpu) => Kexec.PanicCpuCrashKexec(cpu,
+        // Stryker disable once Boolean : 4.5 has no NMI printk buffers, and die() printks under logbuf_lock before it calls crash_kexec(): the lock is free by then or this CPU spins on it for good, so the flush never has anything to do
+        printkNmiFlushOnPanic: false,
+        // Stryker disable once Boolean : 3.x and 4.5 zap ioapic_lock in either machine_crash_shutdown (IoapicZapLocks) and nothing ran crash_smp_send_stop() before 4.10, so X86v3's shutdown does what X86's does
+        crashSmpSendStop: false);
 
     /// <summary>kexec_should_crash(): "If crash_kexec_post_notifiers is enabled, don't run crash_kexec() here yet".</summary>
     public override bool KexecShouldCrash(CpuActor cpu, bool inInterrupt) => !cpu.Machine.Kernel.Cmdline.CrashKexecPostNotifiers && base.KexecShouldCrash(cpu, inInterrupt);

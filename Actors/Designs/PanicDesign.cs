@@ -169,6 +169,7 @@ public abstract class PanicDesign
         if (mode == "panic")
         {
             yield return Op.Call(HardlockupPanic(cpu, message));
+            // Stryker disable once Statement : before 4.x the hard-lockup panic is panic() itself, which never returns
             yield break;
         }
         yield return Op.Call(Printk.Vprintk(cpu, $"WARNING: {message}"));

@@ -101,6 +101,7 @@ public sealed class Vivek2011 : PanicDesign
     private static IEnumerable<Op> ShutdownMutexLoserHalt(CpuActor cpu)
     {
         cpu.Machine.Kernel.Milestone(cpu, "shutdown_mutex lost: halting");
+        // Stryker disable once Statement : the loser halts for good and vivek-2011 sends it no maskable interrupt after this: its CPU stop is the NMI shootdown, whose crash_nmi_callback turns interrupts off itself
         cpu.LocalIrqDisable();
         cpu.Fate = CpuFate.SelfStopped;
         yield return Op.HaltForever("shutdown_mutex lost: for (;;) halt()");

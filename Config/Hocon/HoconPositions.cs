@@ -6,7 +6,8 @@ internal enum HoconKind { Value, Object, List }
 /// Where a key path is set, what it holds, and in which order it was first seen; [Start, End) is the
 /// text of its value (for an object set twice, of the first one).
 /// </summary>
-internal readonly record struct HoconEntry(string Path, int Line, HoconKind Kind, int Order, int Start = 0, int End = 0);
+// A class, not a struct, like FieldReader's Field: its dictionary and LINQ run precompiled shared code.
+internal sealed record HoconEntry(string Path, int Line, HoconKind Kind, int Order, int Start = 0, int End = 0);
 
 /// <summary>
 /// Checks a scenario's HOCON syntax and indexes the line of every key path it sets (array elements as
