@@ -28,6 +28,9 @@ public sealed record ExploreStretchDone(ExploreTally Tally, int Count);
 /// --keep-going, the exhaustive space done, <c>Stop</c>) ends the exploration there, and stretches
 /// after it are dropped. So N runs on one core and on many give the same report and saved files, and a
 /// time budget stops at a prefix of the runs. Violations are saved as their stretch is merged.
+/// Near the end of a bounded exploration the stretches shrink (<see cref="StretchLength"/>), so the
+/// machines finish within a few runs of each other instead of one idling while another runs its
+/// last full stretch.
 /// </summary>
 public sealed class ExploreCampaignActor : ReceiveActor
 {
@@ -79,11 +82,26 @@ public sealed class ExploreCampaignActor : ReceiveActor
     {
         while (!_finished && _inFlight[machine] < InFlightPerMachine && _next < _dispatchEnd && !_halt.IsCancellationRequested)
         {
-            var count = (int)Math.Min(_job.StretchSize, _dispatchEnd - _next);
+            var count = StretchLength(_job.StretchSize, _dispatchEnd - _next, _machines.Length);
             _machines[machine].Tell(new ExploreStretch(_job.Job, _next, count, _halt.Token));
             _inFlight[machine]++;
             _next += count;
         }
+    }
+
+    /// <summary>
+    /// The next stretch's length when <paramref name="remaining"/> runs are left to hand out: the full
+    /// <paramref name="stretch"/> while there are plenty, then the remainder over 8 × machines (guided
+    /// self-scheduling: every machine holds up to two stretches, so what is in flight shrinks with what
+    /// is left, to at most a quarter of it), never below a sixteenth of a stretch. One machine has no one to wait for: it
+    /// gets full stretches to the end. The report does not depend on it (runs are merged in order).
+    /// </summary>
+    public static int StretchLength(int stretch, long remaining, int machines)
+    {
+        if (remaining <= 0) return 0;
+        if (machines <= 1) return (int)Math.Min(stretch, remaining);
+        var guided = remaining / (4L * InFlightPerMachine * machines);
+        return (int)Math.Min(remaining, Math.Clamp(guided, Math.Max(1, stretch / 16), stretch));
     }
 
     private void Arrived(ExploreStretchDone d)

@@ -50,6 +50,10 @@ public sealed class BenchExploreSettings : MeasurementSettings
     [Description("Cores of the core-scaling measurement (stoprace8 on 1 core and on N, side by side). Default: all; 0 skips it.")]
     public int? Cores { get; init; }
 
+    [CommandOption("--pairs <N>")]
+    [Description("Core scaling: measured pairs of a 1-core and an N-core sample per strategy, alternating which goes first (--time: a 1-core sample's length). Default: 15.")]
+    public int Pairs { get; init; } = Bench.CoreScaling.DefaultPairs;
+
     public override ValidationResult Validate()
     {
         if (Only is not null && Only is not ("cores" or "speed" or "find" or "first-bug" or "exhaustive"))
@@ -57,6 +61,7 @@ public sealed class BenchExploreSettings : MeasurementSettings
         if (FirstBugSeeds < 1) return ValidationResult.Error("--first-bug-seeds must be at least 1");
         if (TiesCpus is < 0 or 1 or > 4096) return ValidationResult.Error("--ties-cpus takes a CPU count from 2 to 4096, or 0");
         if (Cores is < 0) return ValidationResult.Error($"--cores: expected an integer of at least 0, got {Cores}");
+        if (Pairs < 1) return ValidationResult.Error($"--pairs: expected an integer of at least 1, got {Pairs}");
         if (Repeats < 1 || FindSeeds < 1) return ValidationResult.Error("--repeats and --find-seeds must be at least 1");
         if (ValidateTime() is { Successful: false } time) return time;
         if (!Cpus.Split(',').All(c => int.TryParse(c, out var n) && n is >= 2 and <= 4096))
@@ -86,7 +91,7 @@ public sealed class BenchExploreCommand : Command<BenchExploreSettings>
     {
         bool Part(string name) => settings.Only is null || settings.Only == name;
         if (Part("cores") && (settings.Cores ?? ParallelExplorer.DefaultCores) is var cores and > 0)
-            Bench.CoreScaling.Measure(Bench.CoreScaling.DefaultStrategies, cores, settings.Repeats, settings.Seconds, Console.Out);
+            Bench.CoreScaling.Measure(Bench.CoreScaling.DefaultStrategies, cores, settings.Pairs, settings.Seconds, Console.Out);
         var baseSpec = ScenarioLoader.Default();
         var noHang = Properties.For([PropertyNames.NoHang]);
         foreach (var strategy in Part("speed") ? settings.Strategies.Split(',') : [])

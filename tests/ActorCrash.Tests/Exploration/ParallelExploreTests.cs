@@ -135,6 +135,30 @@ public class ParallelExploreTests
     }
 
     [Fact]
+    public void Stretches_shrink_near_the_end_so_the_machines_finish_together()
+    {
+        // Hand out 10,000 runs to two machines as the campaign does, in stretches of at most 256.
+        var lengths = new List<int>();
+        for (long remaining = 10_000; remaining > 0;)
+        {
+            var n = Actors.Akka.ExploreCampaignActor.StretchLength(256, remaining, machines: 2);
+            Assert.InRange(n, 1, 256);
+            lengths.Add(n);
+            remaining -= n;
+        }
+        Assert.Equal(10_000, lengths.Sum());
+        Assert.Equal(256, lengths[0]);                         // full stretches while plenty remain
+        Assert.All(lengths.TakeLast(8), n => Assert.True(n <= 16, $"a stretch of {n} runs near the end"));
+        Assert.Equal(lengths.OrderDescending(), lengths);      // never growing again
+        // One machine has no one to wait for: full stretches to the end, then the remainder.
+        Assert.Equal(256, Actors.Akka.ExploreCampaignActor.StretchLength(256, 300, machines: 1));
+        Assert.Equal(44, Actors.Akka.ExploreCampaignActor.StretchLength(256, 44, machines: 1));
+        Assert.Equal(0, Actors.Akka.ExploreCampaignActor.StretchLength(256, 0, machines: 2));
+        // A small stretch still shrinks to single runs at the very end (what the tests' stretch of 7 exercises).
+        Assert.Equal(1, Actors.Akka.ExploreCampaignActor.StretchLength(7, 5, machines: 2));
+    }
+
+    [Fact]
     public void Signatures_mask_numbers_only()
     {
         Assert.Equal("no-hang | Hung | cpu# at #.# s, cpu#", Explorer.Signature("no-hang", Actors.Outcome.Hung, "cpu0 at 0.058830 s, cpu12"));
