@@ -45,7 +45,7 @@ public sealed class BenchSettings : MeasurementSettings
     public int Repeats { get; init; } = 5;
 
     [CommandOption("--startups <N>")]
-    [Description("Times `actorcrash run [scenario]` is started as a new process to time its start-up (median); 0 skips it. Default: 10.")]
+    [Description("Times `actorcrash run [[scenario]]` is started as a new process to time its start-up (median); 0 skips it. Default: 10.")]
     public int Startups { get; init; } = 10;
 
     public override ValidationResult Validate()

@@ -44,6 +44,20 @@ public class CliHardeningTests
         Assert.DoesNotContain("Nullable", r.Err);
     }
 
+    // Spectre renders descriptions as markup: an unescaped "[word]" in one verb's option text made
+    // that verb's --help an internal error (bench's --startups, found by hand).
+    public static TheoryData<string> EveryVerb() => new(Verbs.All.Select(v => v.Name));
+
+    [Theory]
+    [MemberData(nameof(EveryVerb))]
+    public void Every_verbs_help_renders(string verb)
+    {
+        var r = Cli(verb, "--help");
+        Assert.Equal(0, r.Exit);
+        Assert.DoesNotContain("internal error", r.Out + r.Err);
+        Assert.Contains("OPTIONS:", r.Out);
+    }
+
     [Fact]
     public void Help_is_not_cut_at_80_columns_when_piped()  // the test host's output is a pipe
     {

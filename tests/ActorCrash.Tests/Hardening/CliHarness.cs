@@ -31,12 +31,7 @@ public static partial class CliHarness
             app.Configure(c =>
             {
                 CliApp.Configure(c);
-                c.AddCommand<RunCommand>("run");
-                c.AddCommand<ExploreCommand>("explore");
-                c.AddCommand<ReplayCommand>("replay");
-                c.AddCommand<ShrinkCommand>("shrink");
-                c.AddCommand<CompareCommand>("compare");
-                c.AddCommand<DesignsCommand>("designs");
+                Verbs.Register(c, args);
             });
             var exit = app.Run(args);
             return new Result(exit, o.ToString(), e.ToString());
