@@ -13,6 +13,9 @@ public sealed class StoreMismatchException(string message) : Exception(message);
 /// cell, seed), written in batched transactions with INSERT OR IGNORE, so a unit written twice (a
 /// resumed run, a batch a lost worker had already sent) counts once. A committed transaction survives
 /// kill -9 (WAL journal); what a killed process had not committed is simply run again.
+/// One connection serves every caller, so each public member holds <c>_gate</c>: a reader on another
+/// thread (a progress poll, a test) waits for the writer's transaction to commit instead of running a
+/// command on a connection that is inside it.
 /// </summary>
 public sealed class ResultStore : IDisposable
 {
@@ -21,6 +24,7 @@ public sealed class ResultStore : IDisposable
 
     private readonly SqliteConnection _db;
     private readonly Stopwatch _writing = new();
+    private readonly Lock _gate = new();
 
     private ResultStore(SqliteConnection db, string path)
     {
@@ -84,6 +88,11 @@ public sealed class ResultStore : IDisposable
     /// <exception cref="StoreMismatchException">The store holds another experiment (a changed file).</exception>
     public void Bind(string digest, string title, string emulatorBuild)
     {
+        lock (_gate) BindLocked(digest, title, emulatorBuild);
+    }
+
+    private void BindLocked(string digest, string title, string emulatorBuild)
+    {
         var held = Digest;
         if (held is null)
         {
@@ -113,6 +122,11 @@ public sealed class ResultStore : IDisposable
     public int Write(IReadOnlyList<ResultRow> rows)
     {
         if (rows.Count == 0) return 0;
+        lock (_gate) return WriteLocked(rows);
+    }
+
+    private int WriteLocked(IReadOnlyList<ResultRow> rows)
+    {
         _writing.Start();
         var cpu = ThreadCpu.Now();
         try
@@ -207,62 +221,80 @@ public sealed class ResultStore : IDisposable
     /// <summary>How many rows the experiment has.</summary>
     public long Count(string digest)
     {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM runs WHERE digest = $d";
-        cmd.Parameters.AddWithValue("$d", digest);
-        return (long)cmd.ExecuteScalar()!;
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT COUNT(*) FROM runs WHERE digest = $d";
+            cmd.Parameters.AddWithValue("$d", digest);
+            return (long)cmd.ExecuteScalar()!;
+        }
     }
 
     /// <summary>The (design, cell, seed) keys the experiment already has.</summary>
     public HashSet<(string Design, string Cell, ulong Seed)> Done(string digest)
     {
-        var done = new HashSet<(string, string, ulong)>();
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT design, cell, seed FROM runs WHERE digest = $d";
-        cmd.Parameters.AddWithValue("$d", digest);
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) done.Add((r.GetString(0), r.GetString(1), unchecked((ulong)r.GetInt64(2))));
-        return done;
+        lock (_gate)
+        {
+            var done = new HashSet<(string, string, ulong)>();
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT design, cell, seed FROM runs WHERE digest = $d";
+            cmd.Parameters.AddWithValue("$d", digest);
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) done.Add((r.GetString(0), r.GetString(1), unchecked((ulong)r.GetInt64(2))));
+            return done;
+        }
     }
 
     /// <summary>Every row of the experiment, in key order (design, cell, seed as stored).</summary>
     public IReadOnlyList<ResultRow> Rows(string digest)
     {
-        var rows = new List<ResultRow>();
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = """
-            SELECT design, cell, seed, outcome, end_ns, steps, log_saved, rebooted_in_time, probes, reason
-            FROM runs WHERE digest = $d ORDER BY design, cell, seed
-            """;
-        cmd.Parameters.AddWithValue("$d", digest);
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-            rows.Add(new ResultRow(digest, r.GetString(0), r.GetString(1), unchecked((ulong)r.GetInt64(2)), OutcomeNames.Parse(r.GetString(3)),
-                r.GetInt64(4), r.GetInt64(5), r.GetInt64(6) != 0, r.GetInt64(7) != 0, r.GetString(8), r.GetString(9)));
-        return rows;
+        lock (_gate)
+        {
+            var rows = new List<ResultRow>();
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = """
+                SELECT design, cell, seed, outcome, end_ns, steps, log_saved, rebooted_in_time, probes, reason
+                FROM runs WHERE digest = $d ORDER BY design, cell, seed
+                """;
+            cmd.Parameters.AddWithValue("$d", digest);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+                rows.Add(new ResultRow(digest, r.GetString(0), r.GetString(1), unchecked((ulong)r.GetInt64(2)), OutcomeNames.Parse(r.GetString(3)),
+                    r.GetInt64(4), r.GetInt64(5), r.GetInt64(6) != 0, r.GetInt64(7) != 0, r.GetString(8), r.GetString(9)));
+            return rows;
+        }
     }
 
     public string? Meta(string key)
     {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
-        cmd.Parameters.AddWithValue("$k", key);
-        return cmd.ExecuteScalar() as string;
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
+            cmd.Parameters.AddWithValue("$k", key);
+            return cmd.ExecuteScalar() as string;
+        }
     }
 
     public void SetMeta(string key, string value)
     {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = "INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
-        cmd.Parameters.AddWithValue("$k", key);
-        cmd.Parameters.AddWithValue("$v", value);
-        cmd.ExecuteNonQuery();
+        lock (_gate)
+        {
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = "INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+            cmd.Parameters.AddWithValue("$k", key);
+            cmd.Parameters.AddWithValue("$v", value);
+            cmd.ExecuteNonQuery();
+        }
     }
 
     public void Dispose()
     {
-        _insert?.Dispose();  // finalized before the connection closes
-        _db.Dispose();
+        lock (_gate)
+        {
+            _insert?.Dispose();  // finalized before the connection closes
+            _db.Dispose();
+        }
     }
 
     private static void Exec(SqliteConnection db, string sql)

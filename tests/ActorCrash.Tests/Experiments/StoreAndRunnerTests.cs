@@ -52,6 +52,28 @@ public sealed class StoreAndRunnerTests
     }
 
     [Fact]
+    public async Task A_reader_on_another_thread_sees_whole_batches_while_the_writer_commits()
+    {
+        // The cluster coordinator writes on its actor's thread while a caller polls Count: the
+        // reads must wait for the commit, never run inside the writer's pending transaction.
+        var e = ExperimentKit.Load(ExperimentKit.Tiny);
+        var rows = ExperimentKit.RunAll(e);
+        var dir = ExperimentKit.TempDir();
+        using var store = ResultStore.Open(Path.Combine(dir, "results.sqlite"));
+        store.Bind(e.Digest, e.Title, "test");
+        const int batch = 3;
+        var writer = Task.Run(() =>
+        {
+            for (var i = 0; i < rows.Count; i += batch) store.Write(rows.Skip(i).Take(batch).ToList());
+        });
+        var seen = new List<long>();
+        while (!writer.IsCompleted) seen.Add(store.Count(e.Digest));
+        await writer;
+        Assert.All(seen, n => Assert.True(n % batch == 0 || n == rows.Count, $"saw {n} rows: part of a batch"));
+        Assert.Equal(rows.Count, store.Count(e.Digest));
+    }
+
+    [Fact]
     public void A_store_of_another_experiment_is_refused()
     {
         var e = ExperimentKit.Load(ExperimentKit.Tiny);
