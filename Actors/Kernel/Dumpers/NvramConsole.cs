@@ -62,6 +62,7 @@ public sealed class NvramConsole : KmsgDumper
             yield return Op.SpinLock(k.NvconPortLock);
         yield return Op.Call(_zone.Write(cpu, Encoding.ASCII.GetBytes(line + "\n")));
         if (locked) cpu.Unlock(k.NvconPortLock);
+        // Stryker disable once Statement : a console's write() is only called from call_console_drivers(), with interrupts already off (Printk.ReleaseConsoleSem's LocalIrqSave): the restore puts back "off", and the caller's own restore follows
         cpu.LocalIrqRestore(flags);
     }
 

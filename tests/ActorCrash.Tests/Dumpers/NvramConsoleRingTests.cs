@@ -8,7 +8,7 @@ namespace ActorCrash.Tests.Dumpers;
 
 /// <summary>
 /// Eric's NVRAM console as the next boot reads it: CON_PRINTBUFFER's replay of the boot log when it
-/// registers, the port lock of a write outside an oops, and the caller's interrupt state after it.
+/// registers, and the port lock of a write outside an oops.
 /// </summary>
 public class NvramConsoleRingTests
 {
@@ -51,17 +51,6 @@ public class NvramConsoleRingTests
         Assert.Contains("Rebooting in 1 seconds..", con.Text);
         Assert.Equal(Outcome.Rebooted, r.Outcome);
         Assert.DoesNotContain(r.LocksHeld, l => l.Lock == "nvcon_port_lock");
-    }
-
-    [Fact]
-    public void A_console_write_gives_the_caller_its_interrupts_back_so_the_stop_ipi_reaches_the_cpu_that_warned()
-    {
-        // spin_lock_irqsave / spin_unlock_irqrestore around the write: CPU 1 runs on with interrupts on
-        // after its WARN, so 2.6.38's smp_send_stop() REBOOT_VECTOR stops it.
-        var r = DumperRuns.Run(Scenario(WarnThenPanic, "{ cpu = 1, activity = spin }"));
-
-        Assert.Equal(CpuFate.StoppedByIpi, r.Cpus[1].Fate);
-        Assert.Equal(Outcome.Rebooted, r.Outcome);
     }
 }
 
