@@ -13,7 +13,8 @@ namespace ActorCrash.Cli.Bench;
 /// one-CPU affinity: the process keeps every CPU, so the JIT, the GC and Akka's threads run beside
 /// the worker on the free one and a one-core sample is never slowed by a delayed tier-up.</item>
 /// <item>Warm-up, not counted: <see cref="ShortWarmups"/> short explorations (512 runs, 1 and N cores
-/// in turn; every sample starts and stops a pool, and that code too must reach the JIT's last tier),
+/// in turn; every sample takes its core count's pool again and builds fresh explorers on it, and that
+/// code too must reach the JIT's last tier),
 /// two 1-core samples that size a sample (<c>runs</c>) to about <c>seconds</c> on one core, then
 /// pairs until both samples of a pair spent under 1 % of their wall time in the JIT (at most
 /// <see cref="MaxWarmups"/> pairs: <c>jit_quiet=no</c> says the limit was hit).</item>
@@ -53,7 +54,7 @@ public static class CoreScaling
         foreach (var strategy in strategies)
         {
             var job = new ExploreJob(spec, strategy, properties, Seed: 1, KeepGoing: true, Save: new SavePolicy(MaxSaved: 0));
-            // Every sample starts and stops a pool: run that code often enough, in short explorations, for
+            // Every sample takes a kept pool and builds fresh explorers: run that code often enough, in short explorations, for
             // the tiered JIT to have compiled it at its last tier too (a method is recompiled after 30 calls).
             for (var i = 0; i < ShortWarmups; i++) Sample(job, i % 2 == 0 ? 1 : cores, 512);
             Sample(job, 1, 2048);

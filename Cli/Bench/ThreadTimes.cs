@@ -47,9 +47,9 @@ internal static class ThreadTimes
     }
 
     /// <summary>
-    /// What each thread did since <paramref name="before"/>, split into the threads born since then whose
-    /// name starts with <paramref name="prefix"/> (one entry each: a pool's workers, new per pool) and
-    /// the sum of all other threads.
+    /// What each thread did since <paramref name="before"/>, split into the threads whose name starts
+    /// with <paramref name="prefix"/> (one entry each: the explore pools' workers, kept from one
+    /// exploration to the next, so a pool not in use adds only its idle time) and the sum of all other threads.
     /// </summary>
     public static (List<Counters> Matching, Counters Others) Since(Dictionary<string, Counters> before, string prefix)
     {
@@ -59,7 +59,7 @@ internal static class ThreadTimes
         {
             var born = !before.TryGetValue(id, out var b) || b.Name != now.Name;
             var d = born ? now : now - b;
-            if (born && now.Name.StartsWith(prefix, StringComparison.Ordinal)) matching.Add(d);
+            if (now.Name.StartsWith(prefix, StringComparison.Ordinal)) matching.Add(d);
             else others += d;
         }
         return (matching, others);
