@@ -150,7 +150,7 @@ public static class CoreScaling
         var sw = Stopwatch.StartNew();
         var report = ParallelExplorer.Explore(job, cores, runs);
         var seconds = Math.Max(1e-9, sw.Elapsed.TotalSeconds);
-        var (workers, others) = ThreadTimes.Since(threads, ExploreThreadPrefix);
+        var (workers, others) = ThreadTimes.Since(threads, ExploreThreadPrefix, PoolThreads.TryGetValue(cores, out var pool) ? pool : (PoolThreads[cores] = []));
         process.Refresh();
         return new Result(report, seconds, workers.Sum(w => w.CpuSeconds), workers.Sum(w => w.QueuedSeconds), workers.Sum(w => w.Blocks),
             others.CpuSeconds, (process.TotalProcessorTime - processCpu).TotalSeconds, (GC.GetTotalPauseDuration() - pause).TotalSeconds, GC.CollectionCount(0) - gcs,
@@ -160,6 +160,14 @@ public static class CoreScaling
 
     /// <summary>The explore machines' threads (PinnedDispatcher, named after actorcrash.explore-dispatcher), as Linux truncates the name.</summary>
     private const string ExploreThreadPrefix = "actorcrash.expl";
+
+    /// <summary>
+    /// Core count → the thread ids of its pool (<see cref="ParallelExplorer"/> keeps one per core count):
+    /// a sample's workers are its pool's threads, not the idle ones of the other pool (which, on a loaded
+    /// machine, spend a while runnable after their last stretch: Akka's idle workers yield with
+    /// Thread.Sleep(0) up to 100 times before they block).
+    /// </summary>
+    private static readonly Dictionary<int, HashSet<string>> PoolThreads = [];
 
     private static string Fingerprint(ExploreReport r) =>
         $"{r.Runs}|{string.Join(",", r.ViolationsByProperty)}|{string.Join(",", r.Signatures)}|{r.DistinctOutcomes}";
