@@ -31,31 +31,24 @@ public class ThirdPartyScriptTests
         Assert.DoesNotContain("waiting for the reset", r.Cpus[0].Doing);
     }
 
-    [Fact]
-    public void Spin_irqs_off_holds_off_the_stop_ipi_until_the_dump_returns_and_gives_the_interrupts_back()
+    [Theory]
+    // CPU 1's kernel_restart runs the dumper (KMSG_DUMP_RESTART) at ≈53 ms for 200 ms. With interrupts off,
+    // CPU 0's smp_send_stop() REBOOT_VECTOR waits until dump() has restored them: CPU 1 stops in kmsg_dump,
+    // after the dumper, 200 ms on.
+    [InlineData("spin-irqs-off", "", "stop_this_cpu < kmsg_dump < kernel_restart", true)]
+    // CPU 1 runs with interrupts off; the dumper turns them on while it spins, so the IPI stops it inside dump().
+    [InlineData("spin-irqs-on", ", irqs = off", "stop_this_cpu < dump < kmsg_dump < kernel_restart", false)]
+    public void A_spinning_dumper_takes_the_stop_ipi_as_its_interrupt_state_allows_and_restores_the_callers(
+        string behaviour, string irqs, string stoppedIn, bool afterTheSpin)
     {
-        // CPU 1's kernel_restart runs the dumper (KMSG_DUMP_RESTART) at ≈53 ms: 200 ms with interrupts off.
-        // CPU 0's smp_send_stop() REBOOT_VECTOR waits for it, and CPU 1 takes it once its dump() has
-        // restored the interrupts: stopped in kmsg_dump, after the dumper.
-        var r = Run("behaviour = spin-irqs-off, time = 200ms", "{ cpu = 1, activity = spin }", RebootOnCpu1);
+        var r = Run($"behaviour = {behaviour}, time = 200ms", $"{{ cpu = 1, activity = spin{irqs} }}", RebootOnCpu1);
 
-        var dump = At(r, 1, "thirdparty: dump(KMSG_DUMP_RESTART): spin-irqs-off");
+        var dump = At(r, 1, $"thirdparty: dump(KMSG_DUMP_RESTART): {behaviour}");
         Assert.Equal(CpuFate.StoppedByIpi, r.Cpus[1].Fate);
-        Assert.Contains("stop_this_cpu < kmsg_dump < kernel_restart", r.Cpus[1].Doing);
-        Assert.InRange(At(r, 0, "smp_send_stop: all other CPUs offline") - dump, 200_000_000, 201_000_000);
-    }
-
-    [Fact]
-    public void Spin_irqs_on_takes_the_stop_ipi_inside_the_dump_even_when_called_with_interrupts_off()
-    {
-        // CPU 1 runs with interrupts off; the dumper turns them on while it spins, so CPU 0's REBOOT_VECTOR
-        // stops it inside dump() at once.
-        var r = Run("behaviour = spin-irqs-on, time = 200ms", "{ cpu = 1, activity = spin, irqs = off }", RebootOnCpu1);
-
-        var ramoops = At(r, 0, "ramoops: record 0 written (688 bytes, KMSG_DUMP_PANIC)");
-        Assert.Equal(CpuFate.StoppedByIpi, r.Cpus[1].Fate);
-        Assert.Contains("stop_this_cpu < dump < kmsg_dump < kernel_restart", r.Cpus[1].Doing);
-        Assert.InRange(At(r, 0, "smp_send_stop: all other CPUs offline") - ramoops, 0, 1_000_000);
+        Assert.Contains(stoppedIn, r.Cpus[1].Doing);
+        var stopped = At(r, 0, "smp_send_stop: all other CPUs offline") - dump;
+        if (afterTheSpin) Assert.InRange(stopped, 200_000_000, 201_000_000);
+        else Assert.InRange(stopped, 0, 199_999_999);
     }
 
     [Fact]
