@@ -4,9 +4,10 @@ using ActorCrash.Experiments;
 namespace ActorCrash.Cli;
 
 /// <summary>
-/// ACTORCRASH_STARTUP_TRACE=1: `run` prints, at each phase of its start (Cli/README.md, "Start-up of
-/// `run`"), the main thread's CPU time, the process's, and the methods JIT-compiled so far, to standard
-/// error. CPU time and JIT counts are what a loaded machine changes least. Off, a phase costs one test.
+/// ACTORCRASH_STARTUP_TRACE=1: at the end of each phase of its start (Cli/README.md, "Start-up of
+/// `run`": every verb marks `main`, `configured` and `exit`, `run` its own phases between) the process
+/// prints the main thread's CPU time, the process's, and the methods JIT-compiled so far, to standard
+/// error. CPU time and JIT counts are what a loaded machine changes least. Off, a mark costs one test.
 /// </summary>
 public static class StartupTrace
 {
