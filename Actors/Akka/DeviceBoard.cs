@@ -111,6 +111,15 @@ public static class DeviceHost
         return context.ActorOf(DeviceBoard.Props(runtime), $"devices-{Interlocked.Increment(ref _boards)}");
     }
 
+    /// <summary>
+    /// Makes sure <paramref name="system"/>'s host actor exists (call it outside any actor: it waits for
+    /// the actor to start). It lives on the deterministic dispatcher for the system's life, so stopping
+    /// the last machine's devices never leaves that dispatcher empty: an Akka dispatcher left without
+    /// actors schedules its own shutdown, which starts the system's scheduler, and that then ticks every
+    /// 10 ms for the rest of the process (a few percent of a core; <see cref="Exploration.ParallelExplorer"/>).
+    /// </summary>
+    public static void Keep(ActorSystem system) => Host(system);
+
     private static IActorRef Host(ActorSystem system)
     {
         lock (Hosts)
