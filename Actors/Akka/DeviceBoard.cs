@@ -65,9 +65,19 @@ public sealed record AddBoard(Props Props);
 /// </summary>
 public static class DeviceHost
 {
-    private static readonly Lazy<ActorSystem> SharedSystem = new(() => ActorSystem.Create("actorcrash-devices", AkkaSettings.Load()));
+    private static readonly Lazy<ActorSystem> SharedSystem = new(() => ActorSystem.Create("actorcrash-devices", SharedConfig()));
     private static readonly ConditionalWeakTable<ActorSystem, IActorRef> Hosts = [];
     private static long _boards;
+
+    /// <summary>akka.hocon with its <c>actorcrash.device-system.akka</c> settings laid over <c>akka</c>: what <see cref="Shared"/> is created with.</summary>
+    public static global::Akka.Configuration.Config SharedConfig()
+    {
+        var config = AkkaSettings.Load();
+        return config.GetConfig(DeviceSystemConfigId).WithFallback(config);
+    }
+
+    /// <summary>Where akka.hocon keeps the settings of <see cref="Shared"/> alone.</summary>
+    public const string DeviceSystemConfigId = "actorcrash.device-system";
 
     /// <summary>The process-wide ActorSystem of machines built without one.</summary>
     public static ActorSystem Shared => SharedSystem.Value;
