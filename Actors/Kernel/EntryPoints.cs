@@ -53,6 +53,7 @@ public static class EntryPoints
         if (design.Era.SysrqCrashPanics)
         {
             yield return Op.Call(design.Panic(cpu, "sysrq triggered crash"));
+            // Stryker disable once Statement : panic() does not return
             yield break;
         }
         k.PanicOnOopsForced = true;
@@ -73,6 +74,7 @@ public static class EntryPoints
         if (k.Cmdline.SoftlockupPanic)
         {
             yield return Op.Call(design.Panic(cpu, "softlockup: hung tasks"));
+            // Stryker disable once Statement : panic() does not return
             yield break;
         }
         cpu.LocalIrqRestore(flags);
@@ -98,6 +100,7 @@ public static class EntryPoints
         if (k.Cmdline.PanicOnWarn && !k.PanicOnWarnCleared)
         {
             yield return Op.Call(design.Panic(cpu, "panic_on_warn set ..."));
+            // Stryker disable once Statement : panic() does not return
             yield break;
         }
         yield return Op.Call(Printk.Vprintk(cpu, "---[ end trace 0000000000000000 ]---"));
@@ -130,6 +133,7 @@ public static class EntryPoints
         k.Milestone(cpu, powerOff ? "machine_power_off" : "machine_halt");
         cpu.LocalIrqDisable();
         cpu.Fate = CpuFate.PanicLoop;
+        // Stryker disable once Conditional : the halt's label is not reported (a halted CPU's Doing is "halted in <routine>")
         yield return Op.HaltForever(powerOff ? "machine_power_off" : "machine_halt: stop_this_cpu");
     }
 
