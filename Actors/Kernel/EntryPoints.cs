@@ -11,7 +11,11 @@ namespace ActorCrash.Actors.Kernel;
 /// </summary>
 public static class EntryPoints
 {
-    /// <summary>unknown_nmi_error(): "Uhhuh. NMI received for unknown reason"; panics with unknown_nmi_panic or panic_on_unrecovered_nmi.</summary>
+    /// <summary>
+    /// unknown_nmi_error(): "Uhhuh. NMI received for unknown reason"; panics with unknown_nmi_panic or
+    /// panic_on_unrecovered_nmi. nmi_panic() returns on the CPU that is already panicking, and the
+    /// handler goes on to "Dazed and confused" (no return after it, unlike io_check_error()).
+    /// </summary>
     public static IEnumerable<Op> UnknownNmiError(CpuActor cpu, PanicDesign design)
     {
         var k = cpu.Machine.Kernel;
@@ -19,10 +23,7 @@ public static class EntryPoints
         yield return Op.Call(Printk.PrEmerg(cpu, $"Uhhuh. NMI received for unknown reason 3d on CPU {cpu.Id}."));
         yield return Op.Call(Printk.PrEmerg(cpu, "Do you have a strange power saving mode enabled?"));
         if (k.Cmdline.UnknownNmiPanic)
-        {
             yield return Op.Call(design.PanicFromNmi(cpu, "NMI: Not continuing"));
-            yield break;
-        }
         yield return Op.Call(Printk.PrEmerg(cpu, "Dazed and confused, but trying to continue"));
     }
 

@@ -145,4 +145,26 @@ public class NmiAndDetectorEntryTests
         Assert.Equal("WARNING: kernel/panic.c:600 __warn+0x8c/0x130", MilestonesOf(r, 0)[0]);
         Assert.Equal(cmdline.Contains("panic_on_warn") ? 0 : 1, Lines(r, "end trace 0000000000000000").Length);
     }
+
+    /// <summary>
+    /// nmi_panic() on the CPU that is already panicking returns (4.5+), and unknown_nmi_error() goes
+    /// on: "Dazed and confused, but trying to continue" is logged during the panic, which then ends
+    /// as it would have.
+    /// </summary>
+    [Fact]
+    public void An_unknown_nmi_on_the_panicking_cpu_with_unknown_nmi_panic_is_dazed_and_the_panic_goes_on()
+    {
+        var spec = Inline(Fidelity.CorrectionTests.Machine(2, NoKdump, "panic=1 unknown_nmi_panic", "",
+            "{ at = 1ms, cpu = 0, event = panic, message = \"x\" }, { at = 500ms, cpu = 0, event = unknown-nmi }", Instant), "linux-6.x");
+        using var machine = new Machine(spec);
+        var r = machine.RunAndReport(1);
+        var log = Enumerable.Range(0, machine.Kernel.Log.LineCount).Select(machine.Kernel.Log.Line).Select(l => l[15..]).ToList();
+
+        var uhhuh = log.IndexOf("Uhhuh. NMI received for unknown reason 3d on CPU 0.");
+        Assert.True(uhhuh > 0, string.Join("\n", log));
+        Assert.Equal("Dazed and confused, but trying to continue", log.ElementAtOrDefault(uhhuh + 2));
+        Assert.Single(r.Milestones, m => m.What.StartsWith("panic: ", StringComparison.Ordinal));
+        Assert.Equal(Outcome.Rebooted, r.Outcome);
+        Assert.InRange(r.EndTimeNs, 1 * S, 2 * S);
+    }
 }
