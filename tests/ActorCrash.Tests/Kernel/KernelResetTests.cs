@@ -64,13 +64,28 @@ public class KernelResetTests
         limits.virtual-time = 300ms
         """;
 
+    /// <summary>
+    /// 2.6.38 ramoops, and a sysrq-b on CPU 1 at a random time in 1–60 ms: some seeds reset before
+    /// the panic's dump (no record, nothing sent to the NVRAM), others after it (one record).
+    /// </summary>
+    private const string SysrqAroundRamoops = """
+        name = "leak-ramoops"
+        cmdline = "panic=10"
+        machine { cpus = 2, kdump.loaded = false, dumpers = [ramoops], ramoops.era = "2.6.38" }
+        triggers = [
+          { at = 1ms, cpu = 0, event = panic, message = "Fatal exception" }
+          { at = [1ms, 60ms], cpu = 1, event = sysrq-b }
+        ]
+        """;
+
     private static string Fingerprint(RunResult r) => string.Join("\n",
         [$"{r.Outcome} {r.Reason} {r.EndTimeNs} {r.Steps}",
          .. r.Milestones.Select(m => $"{m.TimeNs} {m.Cpu} {m.What}"),
          .. r.Console.Select(l => $"{l.TimeNs} {l.Text}"),
          .. r.Cpus.Select(c => c.ToString()),
          .. r.LocksHeld.Select(l => l.ToString()),
-         .. r.Nvram.Select(n => $"{n.Name} {n.State} {n.StoredBytes} {n.Text}")]);
+         .. r.Nvram.Select(n => $"{n.Name} {n.State} {n.IntendedBytes} {n.StoredBytes} {n.WrittenAtNs} {n.Timestamp} {n.Text}"),
+         .. (r.Storage ?? []).Select(x => $"{x.Dumper} {x.BytesIssued} {x.BytesLanded}")]);
 
     [Theory]
     [InlineData(SysrqDuringKdump, "linux-2.6.38")]
@@ -78,6 +93,7 @@ public class KernelResetTests
     [InlineData(LimitDuringStop, "linux-2.6.38")]
     [InlineData(LimitDuringShootdown, "linux-2.6.38")]
     [InlineData(LimitDuringShootdown, "linux-4.10")]
+    [InlineData(SysrqAroundRamoops, "linux-2.6.38")]
     [InlineData(LimitDuringStop, "linux-6.x")]
     public void A_seed_run_after_others_reports_what_it_reports_on_a_fresh_machine(string hocon, string design)
     {
@@ -166,5 +182,30 @@ public class KernelResetTests
         dumper.ReadBackVerdicts(verdicts);
         Assert.NotEmpty(verdicts);
         Assert.Equal(dumper.ReadBack().Select(RecordVerdict.Of), verdicts);
+    }
+
+    /// <summary>
+    /// k8: a hardware watchdog resets the machine during 2.6.38 ramoops' slow NVRAM write: the next
+    /// boot reads back a torn record (its header and the start of the log, fewer bytes than meant),
+    /// and the verdicts a property reads say the same.
+    /// </summary>
+    [Fact]
+    public void A_ramoops_record_cut_by_a_reset_reads_back_torn_and_its_verdict_says_so()
+    {
+        using var machine = new Machine(Load("k8-watchdog-tears-nvram-record", "linux-2.6.38"));
+        var r = machine.RunAndReport(1);
+        var ramoops = Assert.IsType<Ramoops>(machine.Kernel.DumpList[0]);
+
+        var record = Assert.Single(ramoops.ReadBack());
+        Assert.Equal(("ramoops record 0", RecordState.Torn, false), (record.Name, record.State, record.Intact));
+        Assert.InRange(record.StoredBytes, 1, record.IntendedBytes - 1);
+        Assert.StartsWith("====", record.Text);
+        Assert.Matches(@"^\d+\.\d+$", record.Timestamp);
+        Assert.True(record.WrittenAtNs > 0);
+
+        var verdicts = new List<RecordVerdict>();
+        ramoops.ReadBackVerdicts(verdicts);
+        Assert.Equal([RecordVerdict.Of(record)], verdicts);
+        Assert.Equal(Outcome.Rebooted, r.Outcome);
     }
 }
