@@ -155,7 +155,6 @@ public sealed partial class KernelState
     {
         if (Online[cpu.Id] == online) return;
         Online[cpu.Id] = online;
-        // Stryker disable once Conditional : only stop_this_cpu() calls it, with false: no CPU comes back online during a run
         OnlineCount += online ? 1 : -1;
         cpu.Machine.WakeWaiters(OnlineChanged, cpu.Id);
     }

@@ -36,7 +36,6 @@ public sealed class LogBuffer
 
     public void Reset()
     {
-        // Stryker disable once Equality : with no run lines the text already ends at the boot log's last line
         if (_bootLines < _lineEnds.Count) _text.Length = _bootLines == 0 ? 0 : _lineEnds[_bootLines - 1];
         _lineEnds.RemoveRange(_bootLines, _lineEnds.Count - _bootLines);
         _levels.RemoveRange(_bootLines, _levels.Count - _bootLines);
