@@ -2,6 +2,7 @@ using ActorCrash.Cli;
 using Spectre.Console.Cli;
 
 // Program.cs only wires the verbs; each verb is one command class.
+StartupTrace.Mark("main");   // Cli/StartupTrace.cs: ACTORCRASH_STARTUP_TRACE=1 prints each phase
 if (args is ["run", ..])
 {
     // `run` is one emulation (start-up, Cli/README.md). Nothing in it repeats often enough to pay back
@@ -21,4 +22,7 @@ app.Configure(c =>
     CliApp.Configure(c);
     Verbs.Register(c, args);   // Cli/Verbs.cs: every verb, its description and examples
 });
-return app.Run(args);
+StartupTrace.Mark("configured");
+var exit = app.Run(args);
+StartupTrace.Mark("exit");
+return exit;

@@ -65,9 +65,19 @@ public sealed record AddBoard(Props Props);
 /// </summary>
 public static class DeviceHost
 {
-    private static readonly Lazy<ActorSystem> SharedSystem = new(() => ActorSystem.Create("actorcrash-devices", AkkaSettings.Load()));
+    private static readonly Lazy<ActorSystem> SharedSystem = new(() => ActorSystem.Create("actorcrash-devices", SharedConfig()));
     private static readonly ConditionalWeakTable<ActorSystem, IActorRef> Hosts = [];
     private static long _boards;
+
+    /// <summary>akka.hocon with its <c>actorcrash.device-system.akka</c> settings laid over <c>akka</c>: what <see cref="Shared"/> is created with.</summary>
+    public static global::Akka.Configuration.Config SharedConfig()
+    {
+        var config = AkkaSettings.Load();
+        return config.GetConfig(DeviceSystemConfigId).WithFallback(config);
+    }
+
+    /// <summary>Where akka.hocon keeps the settings of <see cref="Shared"/> alone.</summary>
+    public const string DeviceSystemConfigId = "actorcrash.device-system";
 
     /// <summary>The process-wide ActorSystem of machines built without one.</summary>
     public static ActorSystem Shared => SharedSystem.Value;
@@ -100,6 +110,15 @@ public static class DeviceHost
         EnsureDispatcher(context.System);
         return context.ActorOf(DeviceBoard.Props(runtime), $"devices-{Interlocked.Increment(ref _boards)}");
     }
+
+    /// <summary>
+    /// Makes sure <paramref name="system"/>'s host actor exists (call it outside any actor: it waits for
+    /// the actor to start). It lives on the deterministic dispatcher for the system's life, so stopping
+    /// the last machine's devices never leaves that dispatcher empty: an Akka dispatcher left without
+    /// actors schedules its own shutdown, which starts the system's scheduler, and that then ticks every
+    /// 10 ms for the rest of the process (a few percent of a core; <see cref="Exploration.ParallelExplorer"/>).
+    /// </summary>
+    public static void Keep(ActorSystem system) => Host(system);
 
     private static IActorRef Host(ActorSystem system)
     {

@@ -17,6 +17,17 @@ public sealed record ExploreFinished(long Runs);
 /// <summary><see cref="ExploreCampaignActor"/> → <see cref="MachineActor"/>: run [First, First+Count) of the job; the reply is <see cref="ExploreStretchDone"/>.</summary>
 public sealed record ExploreStretch(ExploreJob Job, long First, int Count, CancellationToken Stop);
 
+/// <summary>
+/// <see cref="ExploreCampaignActor"/> → <see cref="MachineActor"/>: the exploration is over (every stretch
+/// is back); drop its explorer and devices. No reply. The next exploration builds a fresh one.
+/// </summary>
+public sealed record EndExplore
+{
+    public static EndExplore Instance { get; } = new();
+
+    private EndExplore() { }
+}
+
 /// <summary>Reply to <see cref="ExploreStretch"/>: what the runs found (fewer than Count if it stopped early).</summary>
 public sealed record ExploreStretchDone(ExploreTally Tally, int Count);
 
@@ -28,11 +39,18 @@ public sealed record ExploreStretchDone(ExploreTally Tally, int Count);
 /// --keep-going, the exhaustive space done, <c>Stop</c>) ends the exploration there, and stretches
 /// after it are dropped. So N runs on one core and on many give the same report and saved files, and a
 /// time budget stops at a prefix of the runs. Violations are saved as their stretch is merged.
+/// A campaign that finished is reusable: it answers at once, then drains (waits for the stretches still
+/// running past the end, stashing a new <see cref="StartExplore"/>), tells its machines
+/// <see cref="EndExplore"/> and takes the next exploration on the same machine actors and threads
+/// (<see cref="ParallelExplorer"/> keeps idle campaigns per core count). Stopping a pool stops its pinned
+/// dispatchers, and an Akka dispatcher's shutdown starts the system's scheduler, which then ticks
+/// every 10 ms for the rest of the process (a timer thread and a thread-pool worker, a few percent
+/// of a core that a worker loses when every core explores).
 /// Near the end of a bounded exploration the stretches shrink (<see cref="StretchLength"/>), so the
 /// machines finish within a few runs of each other instead of one idling while another runs its
 /// last full stretch.
 /// </summary>
-public sealed class ExploreCampaignActor : ReceiveActor
+public sealed class ExploreCampaignActor : ReceiveActor, IWithUnboundedStash
 {
     /// <summary>The explore workers' dispatcher (akka.hocon): a thread of its own per machine.</summary>
     public const string DispatcherId = "actorcrash.explore-dispatcher";
@@ -55,8 +73,12 @@ public sealed class ExploreCampaignActor : ReceiveActor
         if (Context.System.Dispatchers.HasDispatcher(DispatcherId)) props = props.WithDispatcher(DispatcherId);
         _machines = [.. Enumerable.Range(0, machines).Select(i => Context.ActorOf(props, $"machine-{i}"))];
         _inFlight = new int[machines];
-        Receive<StartExplore>(Start);
+        Idle();
     }
+
+    public IStash Stash { get; set; } = null!;
+
+    private void Idle() => Receive<StartExplore>(Start);
 
     public static Props Props(int machines) => global::Akka.Actor.Props.Create(() => new ExploreCampaignActor(machines));
 
@@ -67,6 +89,8 @@ public sealed class ExploreCampaignActor : ReceiveActor
         _halt = CancellationTokenSource.CreateLinkedTokenSource(s.Stop);
         _next = s.Report.Runs;
         _dispatchEnd = s.MaxRuns;
+        _finished = false;
+        _arrived.Clear();
         Become(Running);
         if (_next >= _dispatchEnd || s.Stop.IsCancellationRequested) Finish();
         else for (var m = 0; m < _machines.Length; m++) Dispatch(m);
@@ -143,7 +167,35 @@ public sealed class ExploreCampaignActor : ReceiveActor
         _finished = true;
         _halt.Cancel();  // stretches still running past the end stop at their next run
         _requester.Tell(new ExploreFinished(_job.Report.Runs));
-        Become(() => ReceiveAny(_ => { }));
+        Become(Draining);
+        if (_inFlight.Sum() == 0) Drained();
+    }
+
+    /// <summary>Finished, answered; waiting for the stretches still out. A new exploration waits in the stash.</summary>
+    private void Draining()
+    {
+        Receive<ExploreStretchDone>(_ => Returned());
+        Receive<Status.Failure>(_ => Returned());
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Returned()
+    {
+        var machine = Array.IndexOf(_machines, Sender);
+        if (machine >= 0) _inFlight[machine]--;
+        if (_inFlight.Sum() == 0) Drained();
+    }
+
+    private void Drained()
+    {
+        foreach (var m in _machines) m.Tell(EndExplore.Instance);
+        _halt.Dispose();
+        _halt = null!;
+        _arrived.Clear();
+        _job = null!;
+        _requester = ActorRefs.Nobody;
+        Become(Idle);
+        Stash.UnstashAll();
     }
 
     private void Fail(Exception e)

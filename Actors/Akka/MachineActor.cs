@@ -41,6 +41,12 @@ public sealed class MachineActor : ReceiveActor
         Receive<RunScenario>(r => Reply(r.Spec, r.Seed, 1, r.Trace, reports: true, single: true));
         Receive<RunBatch>(b => Reply(b.Spec, b.First, b.Count, b.Trace, b.Reports, single: false));
         Receive<ExploreStretch>(Explore);
+        Receive<EndExplore>(_ =>
+        {
+            _explorer?.Dispose();
+            _explorer = null;
+            _job = null;
+        });
     }
 
     private void Explore(ExploreStretch s)

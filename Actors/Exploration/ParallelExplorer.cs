@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using ActorCrash.Actors.Akka;
 using Akka.Actor;
 
@@ -9,9 +11,15 @@ namespace ActorCrash.Actors.Exploration;
 /// find in run order. The report for N runs is the same at any core count; a stop (a time budget,
 /// Ctrl-C) ends it at a prefix of the runs, as if that many had been asked for. The exhaustive
 /// strategy is one depth-first search: it stays on one core.
+/// A campaign that finished an exploration waits, idle, for the next one asked of the same system with
+/// the same core count (its machine actors and their threads are kept; each exploration builds fresh
+/// explorers): a process that explores many times (bench-explore, tests) neither starts threads per
+/// exploration nor stops dispatchers, which would start Akka's scheduler ticking.
 /// </summary>
 public static class ParallelExplorer
 {
+    private static readonly ConditionalWeakTable<ActorSystem, ConcurrentDictionary<int, ConcurrentBag<IActorRef>>> IdleCampaigns = [];
+
     /// <summary>The cores an exploration uses by default: all of them.</summary>
     public static int DefaultCores => Environment.ProcessorCount;
 
@@ -32,24 +40,34 @@ public static class ParallelExplorer
         cores = CoresFor(job, cores);
         if (report.Coverage is not null) job = job with { Coverage = true };  // each stretch brings its coverage, merged in run order
         report.Cores = cores;
-        var campaign = system.ActorOf(ExploreCampaignActor.Props(cores));
+        DeviceHost.Keep(system);  // the devices' dispatcher never empties: no dispatcher shutdown, no scheduler ticking
+        var idle = IdleCampaigns.GetValue(system, _ => new()).GetOrAdd(cores, _ => []);
+        if (!idle.TryTake(out var campaign)) campaign = system.ActorOf(ExploreCampaignActor.Props(cores));
+        var reusable = false;
         try
         {
             var reply = await campaign.Ask<object>(new StartExplore(job, maxRuns, report, stop, stretchSize ?? StretchFor(job)), Timeout.InfiniteTimeSpan)
                 .ConfigureAwait(false);
             if (reply is Status.Failure f) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(f.Cause);
+            reusable = true;
             return report;
         }
         finally
         {
-            // The machines finish the run they are in (the campaign told them to stop) and dispose their devices.
-            try
+            // A finished campaign lets the stretches still running past the end stop at their next run, then
+            // takes the next exploration. One that failed is stopped: its machines finish the run they are in
+            // and dispose their devices.
+            if (reusable) idle.Add(campaign);
+            else
             {
-                await campaign.GracefulStop(TimeSpan.FromMinutes(10)).ConfigureAwait(false);
-            }
-            catch (TaskCanceledException)
-            {
-                // a run longer than that: its devices go with the process
+                try
+                {
+                    await campaign.GracefulStop(TimeSpan.FromMinutes(10)).ConfigureAwait(false);
+                }
+                catch (TaskCanceledException)
+                {
+                    // a run longer than that: its devices go with the process
+                }
             }
         }
     }

@@ -19,6 +19,12 @@ public static class Workloads
         _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Activity, null),
     };
 
+    /// <summary>
+    /// True if <see cref="For"/>(<paramref name="spec"/>) only starts the idle loop: its power-on sends
+    /// nothing, takes no lock and reads no clock, so the machine may defer it to the CPU's first message.
+    /// </summary>
+    public static bool PowersOnQuietly(CpuSpec spec) => spec.Activity == CpuActivity.Idle && spec.Holding.Count == 0;
+
     /// <summary>cpu_idle(): HLT with interrupts on, forever.</summary>
     public static IEnumerable<Op> IdleLoop()
     {

@@ -13,7 +13,8 @@ namespace ActorCrash.Cli.Bench;
 /// one-CPU affinity: the process keeps every CPU, so the JIT, the GC and Akka's threads run beside
 /// the worker on the free one and a one-core sample is never slowed by a delayed tier-up.</item>
 /// <item>Warm-up, not counted: <see cref="ShortWarmups"/> short explorations (512 runs, 1 and N cores
-/// in turn; every sample starts and stops a pool, and that code too must reach the JIT's last tier),
+/// in turn; every sample takes its core count's pool again and builds fresh explorers on it, and that
+/// code too must reach the JIT's last tier),
 /// two 1-core samples that size a sample (<c>runs</c>) to about <c>seconds</c> on one core, then
 /// pairs until both samples of a pair spent under 1 % of their wall time in the JIT (at most
 /// <see cref="MaxWarmups"/> pairs: <c>jit_quiet=no</c> says the limit was hit).</item>
@@ -53,7 +54,7 @@ public static class CoreScaling
         foreach (var strategy in strategies)
         {
             var job = new ExploreJob(spec, strategy, properties, Seed: 1, KeepGoing: true, Save: new SavePolicy(MaxSaved: 0));
-            // Every sample starts and stops a pool: run that code often enough, in short explorations, for
+            // Every sample takes a kept pool and builds fresh explorers: run that code often enough, in short explorations, for
             // the tiered JIT to have compiled it at its last tier too (a method is recompiled after 30 calls).
             for (var i = 0; i < ShortWarmups; i++) Sample(job, i % 2 == 0 ? 1 : cores, 512);
             Sample(job, 1, 2048);
@@ -149,7 +150,7 @@ public static class CoreScaling
         var sw = Stopwatch.StartNew();
         var report = ParallelExplorer.Explore(job, cores, runs);
         var seconds = Math.Max(1e-9, sw.Elapsed.TotalSeconds);
-        var (workers, others) = ThreadTimes.Since(threads, ExploreThreadPrefix);
+        var (workers, others) = ThreadTimes.Since(threads, ExploreThreadPrefix, PoolThreads.TryGetValue(cores, out var pool) ? pool : (PoolThreads[cores] = []));
         process.Refresh();
         return new Result(report, seconds, workers.Sum(w => w.CpuSeconds), workers.Sum(w => w.QueuedSeconds), workers.Sum(w => w.Blocks),
             others.CpuSeconds, (process.TotalProcessorTime - processCpu).TotalSeconds, (GC.GetTotalPauseDuration() - pause).TotalSeconds, GC.CollectionCount(0) - gcs,
@@ -159,6 +160,14 @@ public static class CoreScaling
 
     /// <summary>The explore machines' threads (PinnedDispatcher, named after actorcrash.explore-dispatcher), as Linux truncates the name.</summary>
     private const string ExploreThreadPrefix = "actorcrash.expl";
+
+    /// <summary>
+    /// Core count → the thread ids of its pool (<see cref="ParallelExplorer"/> keeps one per core count):
+    /// a sample's workers are its pool's threads, not the idle ones of the other pool (which, on a loaded
+    /// machine, spend a while runnable after their last stretch: Akka's idle workers yield with
+    /// Thread.Sleep(0) up to 100 times before they block).
+    /// </summary>
+    private static readonly Dictionary<int, HashSet<string>> PoolThreads = [];
 
     private static string Fingerprint(ExploreReport r) =>
         $"{r.Runs}|{string.Join(",", r.ViolationsByProperty)}|{string.Join(",", r.Signatures)}|{r.DistinctOutcomes}";

@@ -47,11 +47,13 @@ internal static class ThreadTimes
     }
 
     /// <summary>
-    /// What each thread did since <paramref name="before"/>, split into the threads born since then whose
-    /// name starts with <paramref name="prefix"/> (one entry each: a pool's workers, new per pool) and
-    /// the sum of all other threads.
+    /// What each thread did since <paramref name="before"/>, split into the threads of <paramref name="pool"/>
+    /// (thread ids) and those born since then whose name starts with <paramref name="prefix"/> (one entry
+    /// each: the explore workers; a pool's threads are born with its first exploration and kept for
+    /// the next, and each born one is added to <paramref name="pool"/>), and the sum of all other
+    /// threads (another pool's idle workers among them).
     /// </summary>
-    public static (List<Counters> Matching, Counters Others) Since(Dictionary<string, Counters> before, string prefix)
+    public static (List<Counters> Matching, Counters Others) Since(Dictionary<string, Counters> before, string prefix, HashSet<string> pool)
     {
         var matching = new List<Counters>();
         var others = new Counters("others", 0, 0, 0, 0);
@@ -59,7 +61,8 @@ internal static class ThreadTimes
         {
             var born = !before.TryGetValue(id, out var b) || b.Name != now.Name;
             var d = born ? now : now - b;
-            if (born && now.Name.StartsWith(prefix, StringComparison.Ordinal)) matching.Add(d);
+            if (born && now.Name.StartsWith(prefix, StringComparison.Ordinal)) pool.Add(id);
+            if (pool.Contains(id)) matching.Add(d);
             else others += d;
         }
         return (matching, others);

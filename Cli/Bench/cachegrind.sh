@@ -17,10 +17,12 @@ llopt=""; [ "$ll" = host ] || llopt="--LL=$ll"
 for n in $(echo "$cpus" | tr , ' '); do
   f="$out/cg-$n"; rm -f "$f" "$f".*
   ACTORCRASH_CALLGRIND_SHIM="$out/libcgctl.so" DOTNET_TieredCompilation=0 DOTNET_ReadyToRun=0 DOTNET_EnableWriteXorExecute=0 DOTNET_PerfMapEnabled=1 \
-    valgrind --tool=callgrind --instr-atstart=no --cache-sim=yes --dump-instr=yes $llopt --callgrind-out-file="$f" \
+    valgrind --tool=callgrind --instr-atstart=no --cache-sim=yes --dump-instr=yes --separate-threads=yes $llopt --callgrind-out-file="$f" \
     "$bin/actorcrash" bench-scale --cpus "$n" --repeats 1 --warmup 1 --messages 1 > "$f.log" 2>&1
   msgs=$(sed -n 's/.*messages_per_emulation=\([0-9.]*\).*emulations_per_sample=\([0-9]*\).*/\1 \2/p' "$f.log" | awk '{print $1*$2}')
-  # the sample's dump is the last one (the first holds the marks' own set-up): events Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw
-  last=$(ls "$f".[0-9]* | sort -t. -k2 -n | tail -1)
+  # the sample's dump is the last one (the first holds the marks' own set-up), of thread 1 only (the
+  # emulations run there; other threads, e.g. the runtime's own, are not the emulation's cost and
+  # vary between processes): events Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw
+  last=$(ls "$f".[0-9]*-01 | sort -t. -k2 -n | tail -1)
   awk -v n="$n" -v m="$msgs" '/^summary:/ {printf "cpus=%s messages=%d ir_per_message=%.0f d1_misses_per_message=%.2f ll_misses_per_message=%.2f\n", n, m, $2/m, ($6+$7)/m, ($9+$10)/m}' "$last"
 done

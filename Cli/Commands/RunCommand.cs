@@ -49,15 +49,19 @@ public sealed class RunCommand : Command<RunSettings>
 {
     public override int Execute(CommandContext context, RunSettings settings, CancellationToken cancellation)
     {
+        StartupTrace.Mark("parsed");
         var spec = Scenarios.Load(settings.Scenario, settings.Design);
+        StartupTrace.Mark("loaded");
         if (settings.SeedValue is { } seed) spec = spec with { Seed = seed };
         Errors.Current = spec;
         RunViews.Check(settings.Perfetto, settings.Svg);
 
         var result = Emulate(spec, settings.Trace);
+        StartupTrace.Mark("emulated");
         var output = Console.Out;
         if (settings.Json) JsonOutput.Write(result, output);
         else TextOutput.Write(result, spec, settings.Trace, output);
+        StartupTrace.Mark("printed");
         // The same run again with a recorder attached (a run is a pure function of scenario and seed).
         if (RunViews.Wanted(settings.Perfetto, settings.Svg))
             RunViews.Write(Actors.Tracing.RecordedRun.Record(spec, spec.Seed), settings.Perfetto, settings.Svg, settings.Json ? Console.Error : output);
@@ -75,6 +79,7 @@ public sealed class RunCommand : Command<RunSettings>
         try
         {
             machine = new Machine(spec);
+            StartupTrace.Mark("machine");
         }
         catch (Exception e) when (e is not EmulatorFault)
         {

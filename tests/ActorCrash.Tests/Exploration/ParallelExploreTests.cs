@@ -127,6 +127,49 @@ public class ParallelExploreTests
     }
 
     [Fact]
+    public async Task A_pool_taken_again_starts_every_exploration_afresh()
+    {
+        // One job object, explored again and again on the same system and core count: the idle campaign
+        // (its machine actors) is taken again, and must not keep what a machine recorded or its strategy.
+        var job = Job(Scenario, "random", save: new SavePolicy(PerSignature: 3));
+        var fresh = Fingerprint(Parallel(job, 2, 600));
+        Assert.Contains("saved run", fresh);
+        Assert.Equal(fresh, Fingerprint(Parallel(job, 2, 600)));
+        // A campaign stopped early answers at once and drains the stretches still running (the other
+        // machine's) while the next exploration, taken at once, waits for it. Every violation saved, so the
+        // stop (at the first one past run 20) comes.
+        var all = job with { Save = new SavePolicy(PerSignature: 1000) };
+        using var stop = new CancellationTokenSource();
+        var report = new ExploreReport { Save = all.SavePolicy, OnViolation = v => { if (v.Run > 20) stop.Cancel(); } };
+        await ParallelExplorer.ExploreAsync(all, 2, 1_000_000, report, stop.Token, stretchSize: Stretch);
+        Assert.InRange(report.Runs, 21, 10_000);
+        Assert.Equal(fresh, Fingerprint(await ParallelExplorer.ExploreAsync(job, 2, 600, new ExploreReport { Save = job.SavePolicy }, stretchSize: Stretch)));
+        Assert.Equal(Fingerprint(Parallel(all, 2, report.Runs)), Fingerprint(report));
+        Assert.Equal(Fingerprint(Parallel(all, 1, report.Runs)), Fingerprint(report));
+    }
+
+    [Fact]
+    public async Task Explorations_leave_the_systems_scheduler_unstarted()
+    {
+        // Stopping an explore pool stopped its pinned dispatchers (and the last machine's devices left the
+        // devices' dispatcher empty); an Akka dispatcher that empties schedules its own shutdown, which
+        // starts the system's scheduler, and that ticks every 10 ms for the rest of the process (a few
+        // percent of a core that an N-core exploration loses and a 1-core one does not). Pools are now kept
+        // and the devices' dispatcher always has the host actor. Akka keeps the scheduler's state private:
+        // read it by name (HashedWheelTimerScheduler._workerState: 0 not started, 1 started).
+        using var system = global::Akka.Actor.ActorSystem.Create("explore-scheduler", AkkaSettings.Load());
+        var state = system.Scheduler.GetType().GetField("_workerState", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+        Assert.NotNull(state);
+        int Started() => (int)state.GetValue(system.Scheduler)!;
+        Assert.Equal(0, Started());
+        var job = Job(Scenario, "portfolio");
+        for (var i = 0; i < 3; i++)
+            foreach (var cores in new[] { 1, 2 })
+                await ParallelExplorer.ExploreAsync(job, cores, 50, new ExploreReport { Save = job.SavePolicy }, system: system, stretchSize: Stretch);
+        Assert.Equal(0, Started());
+    }
+
+    [Fact]
     public void The_determinism_self_check_runs_on_every_worker_and_counts_by_run_index()
     {
         var r = Parallel(Job("race-two-panics", "portfolio", determinismEvery: 10), 2, 200);
