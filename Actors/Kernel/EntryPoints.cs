@@ -11,7 +11,11 @@ namespace ActorCrash.Actors.Kernel;
 /// </summary>
 public static class EntryPoints
 {
-    /// <summary>unknown_nmi_error(): "Uhhuh. NMI received for unknown reason"; panics with unknown_nmi_panic or panic_on_unrecovered_nmi.</summary>
+    /// <summary>
+    /// unknown_nmi_error(): "Uhhuh. NMI received for unknown reason"; panics with unknown_nmi_panic or
+    /// panic_on_unrecovered_nmi. nmi_panic() returns on the CPU that is already panicking, and the
+    /// handler goes on to "Dazed and confused" (no return after it, unlike io_check_error()).
+    /// </summary>
     public static IEnumerable<Op> UnknownNmiError(CpuActor cpu, PanicDesign design)
     {
         var k = cpu.Machine.Kernel;
@@ -19,10 +23,7 @@ public static class EntryPoints
         yield return Op.Call(Printk.PrEmerg(cpu, $"Uhhuh. NMI received for unknown reason 3d on CPU {cpu.Id}."));
         yield return Op.Call(Printk.PrEmerg(cpu, "Do you have a strange power saving mode enabled?"));
         if (k.Cmdline.UnknownNmiPanic)
-        {
             yield return Op.Call(design.PanicFromNmi(cpu, "NMI: Not continuing"));
-            yield break;
-        }
         yield return Op.Call(Printk.PrEmerg(cpu, "Dazed and confused, but trying to continue"));
     }
 
@@ -53,6 +54,7 @@ public static class EntryPoints
         if (design.Era.SysrqCrashPanics)
         {
             yield return Op.Call(design.Panic(cpu, "sysrq triggered crash"));
+            // Stryker disable once Statement : panic() does not return
             yield break;
         }
         k.PanicOnOopsForced = true;
@@ -73,6 +75,7 @@ public static class EntryPoints
         if (k.Cmdline.SoftlockupPanic)
         {
             yield return Op.Call(design.Panic(cpu, "softlockup: hung tasks"));
+            // Stryker disable once Statement : panic() does not return
             yield break;
         }
         cpu.LocalIrqRestore(flags);
@@ -98,6 +101,7 @@ public static class EntryPoints
         if (k.Cmdline.PanicOnWarn && !k.PanicOnWarnCleared)
         {
             yield return Op.Call(design.Panic(cpu, "panic_on_warn set ..."));
+            // Stryker disable once Statement : panic() does not return
             yield break;
         }
         yield return Op.Call(Printk.Vprintk(cpu, "---[ end trace 0000000000000000 ]---"));
@@ -130,6 +134,7 @@ public static class EntryPoints
         k.Milestone(cpu, powerOff ? "machine_power_off" : "machine_halt");
         cpu.LocalIrqDisable();
         cpu.Fate = CpuFate.PanicLoop;
+        // Stryker disable once Conditional : the halt's label is not reported (a halted CPU's Doing is "halted in <routine>")
         yield return Op.HaltForever(powerOff ? "machine_power_off" : "machine_halt: stop_this_cpu");
     }
 

@@ -91,6 +91,7 @@ public sealed partial class KernelState
 
     // ---- kexec (kernel/kexec.c) and the x86 NMI shootdown (arch/x86/kernel/reboot.c)
     public bool KexecCrashImageLoaded { get; set; }
+    // Stryker disable once Unary : read only while CrashNmiCallbackRegistered, which NmiShootdownCpus sets together with CrashingCpu
     public int CrashingCpu { get; set; } = -1;
     public int WaitingForCrashIpi { get; set; }
     public bool CrashNmiCallbackRegistered { get; set; }
@@ -130,6 +131,7 @@ public sealed partial class KernelState
         OnlineCount = CpuCount;
         OnlineChanged.Reset();
         KexecCrashImageLoaded = kdumpLoaded;
+        // Stryker disable once Unary : read only while CrashNmiCallbackRegistered, which NmiShootdownCpus sets together with CrashingCpu
         CrashingCpu = -1;
         WaitingForCrashIpi = 0;
         CrashNmiCallbackRegistered = false;
@@ -138,6 +140,7 @@ public sealed partial class KernelState
         ResetPanicPath();
         foreach (var d in DumpList)
         {
+            // Stryker disable once Boolean : its only reader, pstore's dump, clears it before its first read
             d.SharedIterReset = false;
             d.Reset();
         }

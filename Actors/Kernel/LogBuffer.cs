@@ -24,9 +24,11 @@ public sealed class LogBuffer
     /// <summary>The lines logged before the scenario started (boot messages); kept across runs.</summary>
     public void SetBootLog(IEnumerable<string> lines)
     {
+        // Stryker disable Statement : Machine's constructor calls it once, on a new, empty buffer
         _text.Clear();
         _lineEnds.Clear();
         _levels.Clear();
+        // Stryker restore Statement
         foreach (var line in lines) Append(0, line, LogLevel.Info);
         _bootLines = _lineEnds.Count;
         ConsoleNext = _bootLines;
@@ -53,6 +55,7 @@ public sealed class LogBuffer
     /// </summary>
     public string Syslog(int end)
     {
+        // Stryker disable once Arithmetic : the initial capacity only
         var sb = new StringBuilder(end + _lineEnds.Count * 3);
         for (var i = 0; i < _lineEnds.Count && _lineEnds[i] <= end; i++)
         {

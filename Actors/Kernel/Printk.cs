@@ -34,6 +34,7 @@ public static class Printk
             // the line is dropped; with one, zap_locks() re-initialises the printk locks.
             if (k.OopsInProgress == 0)
             {
+                // Stryker disable once Statement : the CPU holding logbuf_lock took it with interrupts off, so flags is "off" as well
                 cpu.LocalIrqRestore(flags);
                 yield break;
             }

@@ -83,6 +83,7 @@ public sealed class Ramoops : KmsgDumper
         header.CopyTo(chars);
         log.CopyTail(logEnd, maxBytes, chars.AsSpan(header.Length));
         var record = Encoding.ASCII.GetBytes(chars, 0, length);
+        // Stryker disable once Statement : handing the rented buffer back to the pool is not behaviour
         System.Buffers.ArrayPool<char>.Shared.Return(chars);
         return record;
     }
@@ -126,6 +127,7 @@ public sealed class Ramoops : KmsgDumper
         var meant = _intended[slot];
         stored = default;
         matching = 0;
+        // Stryker disable once Boolean : read only when the slot holds a record, and then assigned below
         intact = false;
         if (!bytes.StartsWith("===="u8) && meant is null) return false;
         var length = bytes.IndexOf((byte)0);
@@ -137,6 +139,7 @@ public sealed class Ramoops : KmsgDumper
         return true;
     }
 
+    // Stryker disable once Assignment : a cache of the slot names
     private string SlotName(int slot) => (_slotNames ??= new string[_maxCount])[slot] ??= $"ramoops record {slot}";
     private string[]? _slotNames;
 
@@ -145,6 +148,7 @@ public sealed class Ramoops : KmsgDumper
     {
         if (!stored.StartsWith("===="u8)) return "";
         var end = stored.IndexOf((byte)'\n');
+        // Stryker disable once Equality : stored starts with "====", so a newline is never at 0
         return end < 0 ? "" : Encoding.ASCII.GetString(stored[4..end]);
     }
 }

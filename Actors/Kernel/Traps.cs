@@ -65,11 +65,13 @@ public static class Traps
         if (inInterrupt)
         {
             yield return Op.Call(design.Panic(cpu, "Fatal exception in interrupt"));
+            // Stryker disable once Statement : panic() does not return
             yield break;
         }
         if (k.PanicOnOops)
         {
             yield return Op.Call(design.Panic(cpu, "Fatal exception"));
+            // Stryker disable once Statement : panic() does not return
             yield break;
         }
         k.Milestone(cpu, "oops: do_exit(SIGSEGV), the machine runs on");

@@ -117,7 +117,7 @@ public class ResetLeakTests
     }
 
     /// <summary>Asserts each seed of a reused machine equals a fresh run; returns how many different reports the seeds gave.</summary>
-    private static int AssertNoLeak(ScenarioSpec spec, int seeds)
+    internal static int AssertNoLeak(ScenarioSpec spec, int seeds)
     {
         var reused = new Machine(spec);
         var reports = new HashSet<string>();
