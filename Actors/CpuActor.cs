@@ -512,6 +512,7 @@ public sealed class CpuActor : DeviceActor
     /// <summary>The iterator's method name in the kernel's spelling: NativeStopOtherCpus → native_stop_other_cpus.</summary>
     internal static string KernelName(IEnumerator<Op> code)
     {
+        if (code is IdleLoopCode) return IdleLoopCode.KernelName;   // the one idle loop is not a C# iterator
         var type = code.GetType().Name;  // "<NativeStopOtherCpus>d__3" for a C# iterator
         var end = type.IndexOf('>');
         if (type[0] != '<' || end < 0) return "";

@@ -31,7 +31,7 @@ public sealed partial class KernelState
     public bool NbconConsoleRegistered { get; set; }
 
     /// <summary>nmi_print_seq (4.7–5.x): each CPU's buffer for printk in NMI context.</summary>
-    public List<(string Text, int Level)>[] NmiPrintSeq { get; private set; } = [];
+    public NmiPrintBuffers NmiPrintSeq { get; private set; } = new(0);
 
     /// <summary>atomic_cmpxchg(&amp;panic_cpu, PANIC_CPU_INVALID, cpu): returns the old value.</summary>
     public int PanicCpuCmpxchg(int cpu)
@@ -81,7 +81,7 @@ public sealed partial class KernelState
     private void InitPanicPath(int cpuCount)
     {
         CpusStopMask = new CpuMask("cpus_stop_mask", cpuCount);
-        NmiPrintSeq = [.. Enumerable.Range(0, cpuCount).Select(_ => new List<(string, int)>())];
+        NmiPrintSeq = new NmiPrintBuffers(cpuCount);
         BacktraceMask = new CpuMask("backtrace_mask", cpuCount);
     }
 
@@ -90,7 +90,7 @@ public sealed partial class KernelState
         PanicCpu = PanicCpuInvalid;
         TaintDie = false;
         LegacyAllowPanicSync = false;
-        foreach (var seq in NmiPrintSeq) seq.Clear();
+        NmiPrintSeq.Reset();
         StoppingCpu = -1;
         StopNmiHandlerRegistered = false;
         CpusStopMask.Reset();

@@ -25,11 +25,8 @@ public static class Workloads
     /// </summary>
     public static bool PowersOnQuietly(CpuSpec spec) => spec.Activity == CpuActivity.Idle && spec.Holding.Count == 0;
 
-    /// <summary>cpu_idle(): HLT with interrupts on, forever.</summary>
-    public static IEnumerable<Op> IdleLoop()
-    {
-        while (true) yield return Op.Idle;
-    }
+    /// <summary>cpu_idle(): HLT with interrupts on, forever (one shared, stateless instance: <see cref="IdleLoopCode"/>).</summary>
+    public static IEnumerable<Op> IdleLoop() => IdleLoopCode.Instance;
 
     /// <summary>A busy loop; with interrupts off it is a hard lockup that only an NMI can interrupt.</summary>
     public static IEnumerable<Op> Spin(CpuActor cpu, bool irqsOff, IReadOnlyList<string> holding)

@@ -29,14 +29,16 @@ public sealed class MachineRuntime
 {
     private readonly List<string> _names = [];
     private IActorRef[] _refs = new IActorRef[16];
-    // The cell behind each local device's ref: a delivery calls its SendMessage, which is all
-    // LocalActorRef.Tell does, without reading the ref object (one cache line a delivery at 4096
-    // CPUs). Null for any other kind of ref (a remote or custom one): that one is Told.
+    // The cell behind each local device's ref on the deterministic dispatcher: a delivery dispatches
+    // to it as LocalActorRef.Tell would, without reading the ref object (one cache line a delivery at
+    // 4096 CPUs; see Deliver). Null for any other kind of ref (a remote or custom one, a TestProbe):
+    // that one is Told.
     private ActorCell?[] _cells = new ActorCell?[16];
+    private Akka.DeterministicDispatcher? _dispatcher;   // the one the cells run on
     private readonly Dictionary<IActorRef, ActorId> _byRef = [];
     private readonly List<IActorRef> _resetByRuntime = [];
     private readonly EventQueue _queue = new();
-    private readonly List<TraceEntry> _trace = [];
+    private readonly TraceBuffer _trace = new();
     private readonly List<long> _decisions = [];
     private readonly Queue<(ActorId Device, Exception Cause)> _faults = new();
     // A pending delivery's message, sender, receiver, send sequence and due time wait in a slot; the
@@ -97,10 +99,22 @@ public sealed class MachineRuntime
             Array.Resize(ref _cells, _refs.Length);
         }
         _refs[id.Index] = device;
-        _cells[id.Index] = (device as LocalActorRef)?.Cell;
+        _cells[id.Index] = DirectCell(device);
         _names.Add(name);
         _byRef[device] = id;
         return id;
+    }
+
+    /// <summary>
+    /// The cell <see cref="Deliver"/> dispatches to directly: a local device's on the devices' one
+    /// dispatcher (the deterministic one), unless the system serializes every message; else null (Told).
+    /// </summary>
+    private ActorCell? DirectCell(IActorRef device)
+    {
+        if (device is not LocalActorRef { Cell: var cell } || cell.Dispatcher is not Akka.DeterministicDispatcher d
+            || cell.System.Settings.SerializeAllMessages) return null;
+        _dispatcher ??= d;
+        return ReferenceEquals(d, _dispatcher) ? cell : null;
     }
 
     public string NameOf(ActorId id) => _names[id.Index];
@@ -117,10 +131,11 @@ public sealed class MachineRuntime
         (strategy as IRuntimeObserver)?.Attach(this);
         _strategy.Start(seed);
         _queue.Clear();
-        _trace.Clear();
+        _trace.Restart();
         _decisions.Clear();
         _faults.Clear();
-        Array.Clear(_slots, 0, _slotHigh);
+        // The slots are not cleared: Store writes every field of a slot before it is used, and a slot
+        // at or above _slotHigh is never read (at 4096 CPUs the clear was a 160 KB sweep a run).
         _slotHigh = _freeCount = 0;
         _tieHead = _tieCount = 0;
         _tieDue = -1;
@@ -238,11 +253,32 @@ public sealed class MachineRuntime
         }
     }
 
-    /// <summary>Tells device <paramref name="to"/> the message (a local device: through its cell, as its ref's Tell would).</summary>
+    /// <summary>
+    /// Tells device <paramref name="to"/> the message. A local device: its cell's dispatcher enqueues
+    /// the envelope in the cell's mailbox and runs it, which is what <c>ActorCell.SendMessage</c> (and so
+    /// the ref's Tell) does, without the steps that read more of the cell: the virtual call on the cell
+    /// object, the ActorSystem looked up for a dead-letters sender (a device always sends as itself,
+    /// never NoSender) and the serialize-all-messages check (a debugging setting, read once at
+    /// <see cref="Register"/>: with it on, devices are Told). At 4096 CPUs each of those was a cache
+    /// line of a cell that had long left the cache (Actors/README.md, "scale3").
+    /// </summary>
     private void Deliver(int to, Message message, IActorRef sender)
     {
-        if (_cells[to] is { } cell) cell.SendMessage(sender, message);
-        else _refs[to].Tell(message, sender);
+        if (_cells[to] is not { } cell)
+        {
+            _refs[to].Tell(message, sender);
+            return;
+        }
+        if (cell.Mailbox is null) return;   // a stopped device: as SendMessage, nothing
+        try
+        {
+            _dispatcher!.Dispatch(cell, new Envelope(message, sender));
+        }
+        catch (Exception e)
+        {
+            // As ActorCell.SendMessage does with a failure to enqueue: logged, not thrown at the sender.
+            cell.System.EventStream.Publish(new global::Akka.Event.Error(e, cell.Self.Path.ToString(), cell.Props.Type, "Swallowing exception during message send"));
+        }
     }
 
     /// <summary>
