@@ -286,12 +286,11 @@ public sealed class CpuActor : DeviceActor
     /// A reset: the last run's code is gone, as at a power cycle, and none of it runs (no iterator is
     /// disposed; kernel routines hold no finally blocks). Not touching those iterators matters at
     /// 4096 CPUs: they were last used long ago, and disposing them was one cache miss each per CPU.
+    /// Nor are the frames cleared: a frame at or above the depth is never read, and <see cref="Push"/>
+    /// writes all of one before it is used (clearing them read and wrote 1.7 cold cache lines per CPU
+    /// per run at 4096 CPUs; the last run's iterators stay referenced until overwritten).
     /// </summary>
-    private void ForgetFrames()
-    {
-        Array.Clear(_frames, 0, _depth);
-        _depth = 0;
-    }
+    private void ForgetFrames() => _depth = 0;
 
     /// <summary>Runs the top frame until it blocks. The heart of the CPU.</summary>
     private void Continue()

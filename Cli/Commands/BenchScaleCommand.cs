@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
-using ActorCrash.Actors;
+using ActorCrash.Cli.Bench;
 using ActorCrash.Experiments;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -18,15 +18,15 @@ public sealed class BenchScaleSettings : CommandSettings
     public string Cpus { get; init; } = "512,1024,4096";
 
     [CommandOption("--repeats <N>")]
-    [Description("Samples per CPU count; the median is reported. Default: 5.")]
-    public int Repeats { get; init; } = 5;
+    [Description("Rounds: samples per CPU count, taken in turn (512, 1024, 4096, 512, …); medians are reported. Default: 41.")]
+    public int Repeats { get; init; } = 41;
 
     [CommandOption("--messages <N>")]
-    [Description("Delivered messages per sample (whole emulations, at least one). Default: 200000.")]
-    public int Messages { get; init; } = 200_000;
+    [Description("Delivered messages per sample (whole emulations, at least one). Default: 50000.")]
+    public int Messages { get; init; } = 50_000;
 
     [CommandOption("--warmup <N>")]
-    [Description("Emulations run before the samples at each CPU count (the JIT's tier-up). Default: enough for 2,000,000 messages.")]
+    [Description("Emulations run before the rounds at each CPU count (the JIT's tier-up). Default: enough for 2,000,000 messages.")]
     public int? Warmup { get; init; }
 
     public override ValidationResult Validate()
@@ -42,73 +42,74 @@ public sealed class BenchScaleSettings : CommandSettings
 
 /// <summary>
 /// `actorcrash bench-scale`: the cost of one emulation as the CPU count grows, in the machine
-/// thread's CPU time (not wall time: steadier on a shared machine), with the local exponent between
-/// successive CPU counts, CPU time per delivered message, bytes allocated and GCs per emulation.
+/// thread's CPU time (not wall time: steadier on a shared machine), measured in interleaved rounds
+/// (<see cref="ScaleRounds"/>), with each step's local exponent from the medians, its spread (a
+/// bootstrap of the samples, and the exponent of each round), how much of it is messages per
+/// emulation and how much CPU time per message, bytes allocated, GCs and wall time per emulation.
 /// With <c>ACTORCRASH_CALLGRIND_SHIM</c> set (Cli/Bench/cachegrind.sh) it marks the samples for
 /// callgrind, so cache misses per message can be read for exactly the measured emulations.
 /// </summary>
 public sealed class BenchScaleCommand : Command<BenchScaleSettings>
 {
-    /// <summary>The version of the machine-readable lines (README: "bench output").</summary>
-    public const int OutputVersion = 1;
+    /// <summary>
+    /// The version of the machine-readable lines (README: "bench output"). 2: rounds interleaved;
+    /// `cpus=` lines keep version 1's keys in order and add keys after them; `step=` lines are new.
+    /// </summary>
+    public const int OutputVersion = 2;
 
     public override int Execute(CommandContext context, BenchScaleSettings settings, CancellationToken cancellation)
     {
         var baseSpec = Scenarios.Load(settings.Scenario);
         var marks = CallgrindMarks.FromEnvironment();
-        var table = new Table().AddColumns("CPUs", "messages/emulation", "CPU µs/emulation", "CPU ns/message", "local exponent",
-            "bytes/emulation", "gen0/1/2 GCs per 1k emulations");
+        var cpus = settings.Cpus.Split(',').Select(int.Parse).ToArray();
+        var sizes = ScaleRounds.Measure([.. cpus.Select(n => BenchCommand.WithCpus(baseSpec, n))], settings.Repeats, settings.Messages, settings.Warmup,
+            beforeSample: marks is null ? null : marks.Zero, afterSample: marks is null ? null : marks.Dump, afterFirstRun: marks is null ? null : marks.Start);
+        // A step from each CPU count to the next one (the first has none: "-").
+        var steps = new ScaleStep?[sizes.Count];
+        for (var i = 1; i < sizes.Count; i++)
+            if (sizes[i].Cpus != sizes[i - 1].Cpus) steps[i] = ScaleRounds.Step(sizes[i - 1], sizes[i]);
+
+        var table = new Table().AddColumns("CPUs", "messages/emulation", "CPU µs/emulation (quartiles)", "wall µs/emulation", "CPU ns/message",
+            "local exponent", "bytes/emulation", "gen0/1/2 GCs per 1k emulations");
         var rows = new List<string>();
-        (int Cpus, double Micros)? previous = null;
-        foreach (var n in settings.Cpus.Split(',').Select(int.Parse))
+        for (var i = 0; i < sizes.Count; i++)
         {
-            var m = Measure(BenchCommand.WithCpus(baseSpec, n), settings, marks);
-            // Cost per emulation ~ N^k between this CPU count and the previous one: k = 1 is linear.
-            double? k = previous is { } p && p.Cpus != n ? Math.Log(m.CpuMicros / p.Micros) / Math.Log((double)n / p.Cpus) : null;
-            previous = (n, m.CpuMicros);
-            table.AddRow($"{n}", $"{m.Messages:F0}", $"{m.CpuMicros:F1}", $"{m.CpuMicros * 1000 / m.Messages:F0}", k is { } e ? $"{e:F2}" : "-",
-                $"{m.Bytes:N0}", $"{m.Gc0 * 1000:F1} / {m.Gc1 * 1000:F1} / {m.Gc2 * 1000:F1}");
-            rows.Add($"cpus={n} messages_per_emulation={m.Messages:F1} cpu_us_per_emulation={m.CpuMicros:F2} cpu_ns_per_message={m.CpuMicros * 1000 / m.Messages:F1} " +
-                $"local_exponent={(k is { } x ? $"{x:F3}" : "-")} bytes_per_emulation={m.Bytes:F0} gen0_per_1k={m.Gc0 * 1000:F2} gen1_per_1k={m.Gc1 * 1000:F2} gen2_per_1k={m.Gc2 * 1000:F2} emulations_per_sample={m.Emulations}");
+            var m = sizes[i];
+            var k = steps[i]?.FromMedians;
+            double cpu = m.CpuMicros(), wall = m.WallMicros;
+            table.AddRow($"{m.Cpus}", $"{m.Messages:F0}", $"{cpu:F1} ({m.CpuMicros(0.25):F0}–{m.CpuMicros(0.75):F0})", $"{wall:F1}", $"{m.CpuNsPerMessage:F0}",
+                k is { } e ? $"{e:F2}" : "-", $"{m.Bytes:N0}", $"{m.GcPer1k(0):F1} / {m.GcPer1k(1):F1} / {m.GcPer1k(2):F1}");
+            rows.Add(I($"cpus={m.Cpus} messages_per_emulation={m.Messages:F1} cpu_us_per_emulation={cpu:F2} cpu_ns_per_message={m.CpuNsPerMessage:F1} ") +
+                $"local_exponent={(k is { } x ? I($"{x:F3}") : "-")} " +
+                I($"bytes_per_emulation={m.Bytes:F0} gen0_per_1k={m.GcPer1k(0):F2} gen1_per_1k={m.GcPer1k(1):F2} gen2_per_1k={m.GcPer1k(2):F2} emulations_per_sample={m.Samples[0].Emulations} ") +
+                I($"samples={m.Samples.Count} cpu_us_p25={m.CpuMicros(0.25):F2} cpu_us_p75={m.CpuMicros(0.75):F2} wall_us_per_emulation={wall:F2} cpu_per_wall={cpu / wall:F3}"));
         }
         AnsiConsole.Write(table);
-        AnsiConsole.WriteLine($"CPU time of the thread running the emulations (clock_gettime(CLOCK_THREAD_CPUTIME_ID); Linux only), median of {settings.Repeats} samples of about {settings.Messages:N0} messages; " +
-            "local exponent k: cost per emulation grows as N^k from the previous CPU count (1 = linear)");
+        var stepTable = new Table().AddColumns("step", "k from medians", "bootstrap quartiles (5–95 %)", "k per round: median (quartiles)",
+            "k of messages/emulation", "k of CPU ns/message");
+        var stepRows = new List<string>();
+        foreach (var s in steps.OfType<ScaleStep>())
+        {
+            stepTable.AddRow($"{s.FromCpus} → {s.ToCpus}", $"{s.FromMedians:F3}", $"{s.BootP25:F3}–{s.BootP75:F3} ({s.BootP05:F3}–{s.BootP95:F3})",
+                $"{s.ByRound:F3} ({s.ByRoundP25:F3}–{s.ByRoundP75:F3})", $"{s.Messages:F3}", $"{s.PerMessage:F3}");
+            stepRows.Add(I($"step={s.FromCpus}-{s.ToCpus} local_exponent={s.FromMedians:F3} bootstrap_p05={s.BootP05:F3} bootstrap_p25={s.BootP25:F3} ") +
+                I($"bootstrap_p75={s.BootP75:F3} bootstrap_p95={s.BootP95:F3} round_median={s.ByRound:F3} round_p25={s.ByRoundP25:F3} round_p75={s.ByRoundP75:F3} ") +
+                I($"messages_exponent={s.Messages:F3} per_message_exponent={s.PerMessage:F3}"));
+        }
+        if (stepRows.Count > 0) AnsiConsole.Write(stepTable);
+        AnsiConsole.WriteLine($"CPU time of the thread running the emulations (clock_gettime(CLOCK_THREAD_CPUTIME_ID); Linux only): {settings.Repeats} rounds, each one sample of " +
+            $"about {settings.Messages:N0} messages per CPU count in turn (after one untimed emulation); medians and quartiles over the samples. " +
+            "Local exponent k: cost per emulation grows as N^k from the previous CPU count (1 = linear); its spread over " +
+            $"{ScaleRounds.BootstrapResamples} bootstrap resamples of the samples, and k of each round's pair of samples; " +
+            "k of messages/emulation + k of CPU ns/message ≈ k.");
         Console.WriteLine($"bench_scale_output_version={OutputVersion}");
+        Console.WriteLine(I($"rounds={settings.Repeats} messages_per_sample={settings.Messages} bootstrap_resamples={ScaleRounds.BootstrapResamples}"));
         foreach (var r in rows) Console.WriteLine(r);
+        foreach (var r in stepRows) Console.WriteLine(r);
         return (int)ExitCode.Ok;
     }
 
-    private sealed record Sample(int Emulations, double Messages, double CpuMicros, double Bytes, double Gc0, double Gc1, double Gc2);
-
-    private static Sample Measure(Config.ScenarioSpec spec, BenchScaleSettings settings, CallgrindMarks? marks)
-    {
-        using var machine = new Machine(spec);
-        ulong seed = 1;
-        var perRun = machine.Run(seed++).Steps;   // one run to learn its size (and JIT its path)
-        marks?.Start();
-        var warmup = settings.Warmup ?? (int)Math.Max(1, 2_000_000 / Math.Max(1, perRun));
-        for (var i = 0; i < warmup; i++) machine.Run(seed++);
-        var emulations = (int)Math.Max(1, settings.Messages / Math.Max(1, perRun));
-        var samples = new List<Sample>();
-        for (var r = 0; r < settings.Repeats; r++)
-        {
-            long messages = 0;
-            int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
-            var bytes = GC.GetAllocatedBytesForCurrentThread();
-            ThreadCpu.Now();   // its first call (JIT, marshalling stub) outside the measured part
-            marks?.Zero();
-            var cpu = ThreadCpu.Now();
-            for (var i = 0; i < emulations; i++) messages += machine.Run(seed++).Steps;
-            cpu = ThreadCpu.Now() - cpu;
-            marks?.Dump();
-            bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
-            double per(long x) => (double)x / emulations;
-            samples.Add(new Sample(emulations, per(messages), cpu.TotalMicroseconds / emulations, per(bytes),
-                per(GC.CollectionCount(0) - g0), per(GC.CollectionCount(1) - g1), per(GC.CollectionCount(2) - g2)));
-        }
-        return samples.OrderBy(s => s.CpuMicros).ElementAt(samples.Count / 2);
-    }
+    private static string I(FormattableString s) => FormattableString.Invariant(s);
 }
 
 /// <summary>

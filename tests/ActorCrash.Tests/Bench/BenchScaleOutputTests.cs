@@ -8,7 +8,7 @@ using Xunit;
 
 namespace ActorCrash.Tests.Bench;
 
-/// <summary>`bench-scale`'s machine-readable lines (README "bench output"): version, one line per CPU count, the keys in order.</summary>
+/// <summary>`bench-scale`'s machine-readable lines (README "bench output"): version, one line per CPU count and one per step, the keys in order.</summary>
 [Collection(ConsoleCollection.Name)]
 public sealed class BenchScaleOutputTests
 {
@@ -34,28 +34,52 @@ public sealed class BenchScaleOutputTests
     }
 
     [Fact]
-    public void Prints_a_versioned_line_per_cpu_count_with_the_local_exponent_from_the_previous_one()
+    public void Prints_a_versioned_line_per_cpu_count_and_per_step_with_the_local_exponent_and_its_spread()
     {
-        var (exit, output) = Run("bench-scale", "--cpus", "4,8", "--repeats", "1", "--messages", "100", "--warmup", "0");
+        var (exit, output) = Run("bench-scale", "--cpus", "4,8,16", "--repeats", "3", "--messages", "100", "--warmup", "0");
 
         Assert.Equal((int)ExitCode.Ok, exit);
         var lines = output.Split('\n');
         Assert.Contains($"bench_scale_output_version={BenchScaleCommand.OutputVersion}", lines);
+        Assert.Equal(2, BenchScaleCommand.OutputVersion);
+        Assert.Contains(lines, l => l.StartsWith("rounds=3 messages_per_sample=100 bootstrap_resamples=", StringComparison.Ordinal));
         var rows = lines.Where(l => l.StartsWith("cpus=", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(2, rows.Length);
+        Assert.Equal(3, rows.Length);
+        // Version 1's keys first, in their order (readers of version 1 keep working), then version 2's.
         var keys = new[] { "cpus", "messages_per_emulation", "cpu_us_per_emulation", "cpu_ns_per_message", "local_exponent", "bytes_per_emulation",
-            "gen0_per_1k", "gen1_per_1k", "gen2_per_1k", "emulations_per_sample" };
+            "gen0_per_1k", "gen1_per_1k", "gen2_per_1k", "emulations_per_sample",
+            "samples", "cpu_us_p25", "cpu_us_p75", "wall_us_per_emulation", "cpu_per_wall" };
         foreach (var row in rows)
             Assert.Equal(keys, row.Split(' ').Select(kv => kv.Split('=')[0]));
-        string Value(string row, string key) => Regex.Match(row, $@"\b{key}=(\S+)").Groups[1].Value;
-        Assert.Equal("4", Value(rows[0], "cpus"));
-        Assert.Equal("8", Value(rows[1], "cpus"));
+        Assert.Equal(["4", "8", "16"], rows.Select(r => Value(r, "cpus")));
         Assert.Equal("-", Value(rows[0], "local_exponent"));   // no previous CPU count
-        Assert.True(double.TryParse(Value(rows[1], "local_exponent"), NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        Assert.All(rows, r => Assert.Equal("3", Value(r, "samples")));
+        Assert.All(rows, r => Assert.True(Number(r, "cpu_us_p25") <= Number(r, "cpu_us_per_emulation") && Number(r, "cpu_us_per_emulation") <= Number(r, "cpu_us_p75")));
         // More CPUs, more deliveries in one emulation of the built-in scenario.
-        Assert.True(double.Parse(Value(rows[1], "messages_per_emulation"), CultureInfo.InvariantCulture)
-                    > double.Parse(Value(rows[0], "messages_per_emulation"), CultureInfo.InvariantCulture));
+        Assert.True(Number(rows[1], "messages_per_emulation") > Number(rows[0], "messages_per_emulation"));
+
+        var steps = lines.Where(l => l.StartsWith("step=", StringComparison.Ordinal)).ToArray();
+        var stepKeys = new[] { "step", "local_exponent", "bootstrap_p05", "bootstrap_p25", "bootstrap_p75", "bootstrap_p95",
+            "round_median", "round_p25", "round_p75", "messages_exponent", "per_message_exponent" };
+        Assert.Equal(["4-8", "8-16"], steps.Select(s => Value(s, "step")));
+        foreach (var (step, row, previous) in new[] { (steps[0], rows[1], rows[0]), (steps[1], rows[2], rows[1]) })
+        {
+            Assert.Equal(stepKeys, step.Split(' ').Select(kv => kv.Split('=')[0]));
+            // The step's exponent is the one its CPU count's line shows, from the two medians.
+            Assert.Equal(Value(row, "local_exponent"), Value(step, "local_exponent"));
+            var k = Math.Log(Number(row, "cpu_us_per_emulation") / Number(previous, "cpu_us_per_emulation")) / Math.Log(2);
+            Assert.Equal(k, Number(step, "local_exponent"), 2);
+            var m = Math.Log(Number(row, "messages_per_emulation") / Number(previous, "messages_per_emulation")) / Math.Log(2);
+            Assert.Equal(m, Number(step, "messages_exponent"), 2);
+            Assert.True(Number(step, "bootstrap_p05") <= Number(step, "bootstrap_p25") && Number(step, "bootstrap_p25") <= Number(step, "bootstrap_p75")
+                        && Number(step, "bootstrap_p75") <= Number(step, "bootstrap_p95"));
+            Assert.True(Number(step, "round_p25") <= Number(step, "round_median") && Number(step, "round_median") <= Number(step, "round_p75"));
+        }
     }
+
+    private static string Value(string row, string key) => Regex.Match(row, $@"(?:^| ){key}=(\S+)").Groups[1].Value;
+
+    private static double Number(string row, string key) => double.Parse(Value(row, key), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     [Theory]
     [InlineData("--cpus", "1")]
