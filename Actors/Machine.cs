@@ -111,6 +111,7 @@ public sealed class Machine : IDisposable
         T? made = null;
         var actor = AddActor(name, DeviceProducer<T>.Props(make, a => made = a), resetAtStart);
         made!.Address = Runtime.IdOf(actor);
+        Runtime.SetInstance(made.Address, made);
         return made;
     }
 
