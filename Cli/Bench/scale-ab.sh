@@ -25,12 +25,12 @@ awk '
   function median(s,   a, n, i, j, t) { n = split(s, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
   END {
-    m = 0; for (c in sizes) cs[++m] = c + 0
+    m = 0; for (s in sizes) cs[++m] = s + 0
     for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (cs[j] < cs[i]) { t = cs[i]; cs[i] = cs[j]; cs[j] = t }
     for (i = 1; i <= m; i++) {
-      c = cs[i]; r = ""; for (q = 1; q <= np; q++) r = r " " x["new " c " " q] / x["old " c " " q]
-      mo[i] = median(v["old " c]); mn[i] = median(v["new " c])
-      printf "cpus=%d old_median_us=%.1f new_median_us=%.1f median_paired_ratio_new_old=%.3f", c, mo[i], mn[i], median(r)
-      if (i > 1) printf " old_local_exponent=%.3f new_local_exponent=%.3f", log(mo[i] / mo[i-1]) / log(c / cs[i-1]), log(mn[i] / mn[i-1]) / log(c / cs[i-1])
+      n = cs[i]; r = ""; for (q = 1; q <= np; q++) r = r " " x["new " n " " q] / x["old " n " " q]
+      mo[i] = median(v["old " n]); mn[i] = median(v["new " n])
+      printf "cpus=%d old_median_us=%.1f new_median_us=%.1f median_paired_ratio_new_old=%.3f", n, mo[i], mn[i], median(r)
+      if (i > 1) printf " old_local_exponent=%.3f new_local_exponent=%.3f", log(mo[i] / mo[i-1]) / log(n / cs[i-1]), log(mn[i] / mn[i-1]) / log(n / cs[i-1])
       printf "\n" } }' "$out"
 rm -f "$out"
