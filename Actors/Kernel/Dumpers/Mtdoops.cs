@@ -84,7 +84,9 @@ public sealed class Mtdoops : KmsgDumper
             _meant[page] = new Written(KmsgDumpReason.Oops, -1, record, false, Old: true);
         }
         _oopsBufBusy = false;
+        // Stryker disable once Boolean : a panic-time erase sets it before the panic CPU's wait, its only reader
         _panicErasing = false;
+        // Stryker disable once Unary : any value no erase starts at (offsets are whole erase blocks)
         _panicEraseAt = -1;
         _issued = 0;
         var (next, count, erase) = FindNextPosition();
@@ -180,6 +182,7 @@ public sealed class Mtdoops : KmsgDumper
         if (panic && !_panicWrite)
         {
             yield return Op.Call(Printk.Vprintk(cpu, "mtdoops: Cannot write from panic without panic_write"));
+            // Stryker disable once Boolean : no later dump reaches mtdoops in a boot of the current era (panic_cpu lets one panic through, crash_kexec dumps nothing, an oops's dump keeps oops_buf busy)
             _oopsBufBusy = false;
             yield break;
         }
@@ -202,6 +205,7 @@ public sealed class Mtdoops : KmsgDumper
         k.Milestone(cpu, $"mtdoops: page {page} written (seq {_nextCount}, {Kmsg.Name(reason)}{(_meant[page]!.OverUsedPage ? ", over a used page" : "")})");
         _used[page] = true;
         yield return Op.Call(MtdoopsIncCounter(cpu, panic));
+        // Stryker disable once Boolean : as above: nothing dumps after a panic-time write in the current era
         _oopsBufBusy = false;
     }
 
@@ -221,6 +225,7 @@ public sealed class Mtdoops : KmsgDumper
             _panicErasing = true;
             WorkErase(panic: true);   // mtdoops_erase(cxt)
             while (_panicErasing)   // mtd_erase() completes before it returns
+                // Stryker disable once Arithmetic : the loop waits again until the erase is done: the timeout only bounds one wait
                 yield return Op.WaitFor(_chip.Status, () => !_panicErasing, VirtualTime.Second * 3600);
             cpu.Machine.Kernel.Milestone(cpu, "mtdoops: erase done in the panic");
             yield break;
@@ -254,11 +259,13 @@ public sealed class Mtdoops : KmsgDumper
                 return;
             }
             _flash.MarkBad(offset);   // ret == -EIO: mtd_block_markbad(), then goto badblock
+            // Stryker disable once Boolean : the block was marked bad on the line above, so mtd_block_isbad() is true anyway
             if (SkipBadBlocks(markedBad: true, panic)) EraseNextBlock(tries: 0, panic);
             return;
         }
         if (panic) _panicErasing = false;
         var first = offset / _flash.EraseSize * _flash.EraseSize / _recordSize;
+        // Stryker disable once Equality : the partition is a whole number of erase blocks (Config/DumperEntries), so the block's own bound ends the loop first
         for (var p = first; p < first + _flash.EraseSize / _recordSize && p < _pages; p++)
         {
             _used[p] = false;
@@ -275,6 +282,7 @@ public sealed class Mtdoops : KmsgDumper
         BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), _current ? MagicV2 : MagicV1);
         if (_current) BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(8), (Printk.EpochAtStart * VirtualTime.Second) + atNs);
         var body = Encoding.ASCII.GetBytes(text);
+        // Stryker disable once Arithmetic : the text is at most record_size - header bytes already (the log's tail taken in Dump)
         body.AsSpan(0, Math.Min(body.Length, _recordSize - HeaderSize)).CopyTo(record.AsSpan(HeaderSize));
         return record;
     }
@@ -300,6 +308,7 @@ public sealed class Mtdoops : KmsgDumper
                 maxPos = page;
             }
         }
+        // Stryker disable once Arithmetic : NextPage() below maps every page past the end to page 0
         var (next, count) = maxCount == Free ? (_pages - 1, 0u) : (maxPos, maxCount);
         next = NextPage(next + 1);
         count = count + 1 == Free ? 0 : count + 1;
