@@ -27,7 +27,7 @@ public static class EntryPoints
         yield return Op.Call(EmergRatelimited(cpu, era, k.UnknownNmiReasonRatelimit, $"Uhhuh. NMI received for unknown reason 3d on CPU {cpu.Id}."));
         if (era.UnknownNmiPowerSavingHint)
             yield return Op.Call(Printk.PrEmerg(cpu, "Do you have a strange power saving mode enabled?"));
-        if (k.Cmdline.UnknownNmiPanic)
+        if (k.Cmdline.UnknownNmiPanic || k.Cmdline.PanicOnUnrecoveredNmi)
             yield return Op.Call(design.PanicFromNmi(cpu, "NMI: Not continuing"));
         yield return Op.Call(EmergRatelimited(cpu, era, k.UnknownNmiDazedRatelimit, "Dazed and confused, but trying to continue"));
     }

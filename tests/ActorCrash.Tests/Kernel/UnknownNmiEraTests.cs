@@ -9,7 +9,7 @@ namespace ActorCrash.Tests.Kernel;
 /// unknown_nmi_error() as each era's arch/x86 prints it: the "strange power saving mode" hint up to 5.17
 /// (removed by d4c9df20a37d, v5.18), pr_emerg_ratelimited() for "Uhhuh" and "Dazed and confused" from 6.9
 /// (e2fbc857d3c6; lib/ratelimit.c: 10 per 5 s per call site, then "unknown_nmi_error: N callbacks
-/// suppressed"), and a panic with unknown_nmi_panic.
+/// suppressed"), and a panic if unknown_nmi_panic || panic_on_unrecovered_nmi — two variables.
 /// </summary>
 public class UnknownNmiEraTests
 {
@@ -86,5 +86,19 @@ public class UnknownNmiEraTests
         Assert.Equal(13, text.Count(l => l.StartsWith("Uhhuh.", StringComparison.Ordinal)));
         Assert.Equal(13, text.Count(l => l == "Dazed and confused, but trying to continue"));
         Assert.Empty(Lines(r, "callbacks suppressed"));
+    }
+
+    /// <summary>unknown_nmi_panic and panic_on_unrecovered_nmi are two variables: clearing one leaves the other's panic.</summary>
+    [Theory]
+    [InlineData("panic=1 unknown_nmi_panic", "kernel.panic_on_unrecovered_nmi=0", true)]
+    [InlineData("panic=1", "kernel.unknown_nmi_panic=1 kernel.panic_on_unrecovered_nmi=0", true)]
+    [InlineData("panic=1", "kernel.panic_on_unrecovered_nmi=1 kernel.unknown_nmi_panic=0", true)]
+    [InlineData("panic=1", "kernel.panic_on_unrecovered_nmi=0 kernel.unknown_nmi_panic=0", false)]
+    public void Either_switch_makes_an_unknown_nmi_panic(string cmdline, string sysctl, bool panics)
+    {
+        var r = UnknownNmis("linux-3.12", cmdline, [1], $"sysctl = \"{sysctl}\"");
+
+        Assert.Equal(panics, Lines(r, "Kernel panic - not syncing: NMI: Not continuing").Length == 1);
+        Assert.Equal(panics ? Outcome.Rebooted : Outcome.Survived, r.Outcome);
     }
 }
