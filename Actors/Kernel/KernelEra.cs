@@ -62,6 +62,8 @@ public sealed record KernelEra(int Major, int Minor)
         yield return ("sysrq-c panics directly (5.0)", SysrqCrashPanics);
         yield return ("x86 dump_kernel_offset panic notifier (3.15)", KernelOffsetNotifier);
         yield return ("end-of-panic marker (4.x)", EndMarker("") is not null);
+        yield return ("unknown_nmi_error without the power-saving hint (5.18)", !UnknownNmiPowerSavingHint);
+        yield return ("unknown_nmi_error lines ratelimited (6.9)", UnknownNmiRatelimited);
     }
 
     // ---- the era's kernel text (issue 11 B6): banner, stack-dump header, oops and lockup wording ----
