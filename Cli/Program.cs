@@ -12,7 +12,15 @@ if (args is ["run", ..])
     AppContext.SetSwitch("System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported", false);
     // It builds its machine in the process's device system: create that ActorSystem on another core
     // while the command line and the scenario are parsed here.
-    ActorCrash.Actors.Akka.DeviceHost.Prestart();
+    ActorCrash.Actors.Akka.DeviceHost.Prestart(() => StartupTrace.Mark("devices"));
+    // A plain valid `run` command line runs without configuring Spectre (Cli/RunFastPath.cs); anything
+    // else (help, a bad or unknown option, ...) goes to Spectre below, which prints what it always has.
+    Interruption.Listen();
+    if (RunFastPath.TryRun(args) is { } ran)
+    {
+        StartupTrace.Mark("exit");
+        return ran;
+    }
 }
 
 var app = new CommandApp();

@@ -86,13 +86,15 @@ public static class DeviceHost
     /// Starts creating <see cref="Shared"/> and its host actor on a thread-pool thread and returns at
     /// once, so that a verb that will build a machine (<c>run</c>) pays for the ActorSystem while it
     /// parses its command line and scenario on the main thread. The first use of <see cref="Shared"/>
-    /// waits for it (and sees its exception, if creating it failed).
+    /// waits for it (and sees its exception, if creating it failed). <paramref name="ready"/> is called
+    /// on that thread once the system and its host actor are up (the start-up trace's mark).
     /// </summary>
-    public static void Prestart() => ThreadPool.UnsafeQueueUserWorkItem(_ =>
+    public static void Prestart(Action? ready = null) => ThreadPool.UnsafeQueueUserWorkItem(_ =>
     {
         try
         {
             Host(Shared);
+            ready?.Invoke();
         }
         catch (Exception)
         {
