@@ -226,7 +226,8 @@ public sealed class PersistentRamZone
         var sig = BinaryPrimitives.ReadUInt32LittleEndian(header);
         var start = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
         var size = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
-        if (sig != Sig || start > BufferSize || size > BufferSize) return new Reading(sig, start, size, false, default, 0, 0, false);
+        // persistent_ram_post_init(): buffer_size(prz) > prz->buffer_size || buffer_start(prz) > buffer_size(prz) is an invalid buffer.
+        if (sig != Sig || size > BufferSize || start > size) return new Reading(sig, start, size, false, default, 0, 0, false);
         var data = Scratch(ref _dataScratch);   // every byte of [0, size) is read below
         for (var block = 0; block < size; block += EccBlockSize)
         {
