@@ -293,7 +293,15 @@ public sealed class CpuActor : DeviceActor
         _depth = 0;
     }
 
-    /// <summary>Runs the top frame until it blocks. The heart of the CPU.</summary>
+    /// <summary>
+    /// Runs the top frame until it blocks. The heart of the CPU. Between any two ops — after the
+    /// statements of a routine that come before its next op, after a handler's IRET, after a wait
+    /// ends — a vector left pending while interrupts were off is taken if IF is now set: x86
+    /// recognises a pending maskable interrupt at the instruction boundary after popf/sti (sti's
+    /// shadow is one instruction), so the op that follows a local_irq_restore() or a
+    /// spin_unlock_irqrestore() starts only after the handler returns. (The statements between the
+    /// enable and the next op take no virtual time and run first: the emulator's one-instruction shadow.)
+    /// </summary>
     private void Continue()
     {
         while (_depth > 0)
@@ -301,21 +309,21 @@ public sealed class CpuActor : DeviceActor
             if (Apic.InterruptsEnabled && Apic.HasPendingVector && TakePendingVector()) continue;
             var at = _depth - 1;
             ref var f = ref _frames[at];
-            if (f.OpPending)
+            if (!f.OpPending)
             {
-                if (!Begin(at, f.Current, f.Remaining)) return;
-                _frames[at].OpPending = false;   // by index: Begin may have pushed a frame (and grown the array)
-                continue;
+                if (!f.Code.MoveNext())
+                {
+                    Return();
+                    continue;
+                }
+                f.Current = f.Code.Current;
+                f.Remaining = f.Current.Ns;
+                f.OpPending = true;
+                // The statements before this op may have set IF: back to the pending-vector check first.
+                if (Apic.InterruptsEnabled && Apic.HasPendingVector) continue;
             }
-            if (!f.Code.MoveNext())
-            {
-                Return();
-                continue;
-            }
-            f.Current = f.Code.Current;
-            f.OpPending = true;
-            if (!Begin(at, f.Current, f.Current.Ns)) return;
-            _frames[at].OpPending = false;
+            if (!Begin(at, f.Current, f.Remaining)) return;
+            _frames[at].OpPending = false;   // by index: Begin may have pushed a frame (and grown the array)
         }
         // Nothing left to run: fall back to the idle loop.
         Push(FrameKind.Task, Workloads.IdleLoop());

@@ -40,9 +40,21 @@ public sealed class InterruptControllerActor(Machine machine) : DeviceActor("api
 
 // ---- persistent RAM ----
 
+/// <summary>
+/// Whose bytes a store to a shared part carries: the driver's own count of what landed and what the
+/// part rejected (several drivers — ramoops, the NVRAM console, a test dumper — may share one NVRAM).
+/// </summary>
+internal interface IStoreAccount
+{
+    void Stored(int landed, int rejected);
+}
+
 /// <summary>CPU → NVRAM: bytes stored at an offset (one chunk of a memcpy). Printed without its bytes.</summary>
 public sealed record NvramStore(int Offset, ReadOnlyMemory<byte> Data) : Message
 {
+    /// <summary>The driver whose count the store goes to (not a field of the trace: internal).</summary>
+    internal IStoreAccount? Account { get; init; }
+
     protected override bool PrintMembers(System.Text.StringBuilder b)
     {
         b.Append("Offset = ").Append(Offset).Append(", Length = ").Append(Data.Length);
@@ -51,7 +63,11 @@ public sealed record NvramStore(int Offset, ReadOnlyMemory<byte> Data) : Message
 }
 
 /// <summary>CPU → NVRAM: a range set to one value (one chunk of a memset).</summary>
-public sealed record NvramFill(int Offset, int Length, byte Value) : Message;
+public sealed record NvramFill(int Offset, int Length, byte Value) : Message
+{
+    /// <summary>The driver whose count the fill goes to (not a field of the trace: internal).</summary>
+    internal IStoreAccount? Account { get; init; }
+}
 
 /// <summary>Persistent RAM. Stores land when they arrive; a reset before that loses them, tearing the record.</summary>
 public sealed class NvramActor(Nvram device, MachineRuntime runtime) : DeviceActor("nvram", runtime)
@@ -63,10 +79,12 @@ public sealed class NvramActor(Nvram device, MachineRuntime runtime) : DeviceAct
         switch (message)
         {
             case NvramStore s:
-                device.Store(s.Offset, s.Data.Span);
+                var stored = device.Store(s.Offset, s.Data.Span);
+                s.Account?.Stored(stored, s.Data.Length - stored);
                 break;
             case NvramFill f:
-                device.Fill(f.Offset, f.Length, f.Value);
+                var filled = device.Fill(f.Offset, f.Length, f.Value);
+                f.Account?.Stored(filled, f.Length - filled);
                 break;
         }
     }

@@ -76,10 +76,13 @@ public static partial class KernelParameters
         (c, v) => v is "0" or "1" ? c with { OopsPanic = v == "1" } : null);
 
     // __setup("unknown_nmi_panic", ...): no value. The sysctls kernel.unknown_nmi_panic and
-    // kernel.panic_on_unrecovered_nmi both make unknown_nmi_error() panic.
+    // kernel.panic_on_unrecovered_nmi are two variables; unknown_nmi_error() panics if either is set
+    // ("if (unknown_nmi_panic || panic_on_unrecovered_nmi)"), so clearing one leaves the other.
     private static readonly Parameter UnknownNmiPanic = new("unknown_nmi_panic", (c, _) => c with { UnknownNmiPanic = true });
     private static readonly Parameter SysctlUnknownNmiPanic = new("kernel.unknown_nmi_panic=0 or 1",
         (c, v) => v is "0" or "1" ? c with { UnknownNmiPanic = v == "1" } : null);
+    private static readonly Parameter SysctlPanicOnUnrecoveredNmi = new("kernel.panic_on_unrecovered_nmi=0 or 1",
+        (c, v) => v is "0" or "1" ? c with { PanicOnUnrecoveredNmi = v == "1" } : null);
     private static readonly Parameter SysctlPanicOnIoNmi = new("kernel.panic_on_io_nmi=0 or 1",
         (c, v) => v is "0" or "1" ? c with { PanicOnIoNmi = v == "1" } : null);
     // __setup("softlockup_panic=", ...) / __setup("hung_task_panic=", ...): simple_strtoul.
@@ -191,7 +194,7 @@ public static partial class KernelParameters
         ["kernel.panic"] = PanicNeverBelowZero,
         ["kernel.panic_on_oops"] = SysctlPanicOnOops,
         ["kernel.unknown_nmi_panic"] = SysctlUnknownNmiPanic,
-        ["kernel.panic_on_unrecovered_nmi"] = SysctlUnknownNmiPanic,
+        ["kernel.panic_on_unrecovered_nmi"] = SysctlPanicOnUnrecoveredNmi,
         ["kernel.panic_on_io_nmi"] = SysctlPanicOnIoNmi,
         ["kernel.softlockup_panic"] = new("kernel.softlockup_panic=0 or 1", (c, v) => v is "0" or "1" ? c with { SoftlockupPanic = v == "1" } : null),
         ["kernel.hung_task_panic"] = new("kernel.hung_task_panic=0 or 1", (c, v) => v is "0" or "1" ? c with { HungTaskPanic = v == "1" } : null),

@@ -148,7 +148,8 @@ public sealed record KernelCmdline(
     bool PstoreConsole = true,  // kconfig CONFIG_PSTORE_CONSOLE=n: no pstore console (3.12 and later)
     bool PstorePmsg = true,     // kconfig CONFIG_PSTORE_PMSG=n: no /dev/pmsg0 (4.10 and later)
     IReadOnlyList<string>? NotModelled = null, // real kernel parameters accepted but not modelled (quiet, console=, root=, ...)
-    bool UnknownNmiPanic = false, // unknown_nmi_panic, kernel.unknown_nmi_panic, kernel.panic_on_unrecovered_nmi
+    bool UnknownNmiPanic = false, // unknown_nmi_panic, kernel.unknown_nmi_panic
+    bool PanicOnUnrecoveredNmi = false, // kernel.panic_on_unrecovered_nmi (a variable of its own: unknown_nmi_error() panics if either is set)
     bool PanicOnIoNmi = false,  // kernel.panic_on_io_nmi
     bool SoftlockupPanic = false, // softlockup_panic=1, kernel.softlockup_panic
     bool HungTaskPanic = false, // hung_task_panic=1, kernel.hung_task_panic

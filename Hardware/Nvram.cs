@@ -62,12 +62,13 @@ public sealed class Nvram : IFaultableStore
         Slowdown = 1;
     }
 
-    public void Store(int offset, ReadOnlySpan<byte> data)
+    /// <summary>A store arrives: returns how many of its bytes landed (the rest were rejected).</summary>
+    public int Store(int offset, ReadOnlySpan<byte> data)
     {
         if (Refusing != StoreRefusal.None)
         {
             BytesRejected += data.Length;
-            return;
+            return 0;
         }
         // Stryker disable once Equality : a partial store as long as the store itself is the whole store
         if (PartialNextStore > 0 && PartialNextStore < data.Length)
@@ -82,14 +83,16 @@ public sealed class Nvram : IFaultableStore
         _dirtyEnd = Math.Max(_dirtyEnd, offset + data.Length);
         Stores++;
         BytesStored += data.Length;
+        return data.Length;
     }
 
-    public void Fill(int offset, int length, byte value)
+    /// <summary>A memset arrives: returns how many bytes landed (0 if rejected).</summary>
+    public int Fill(int offset, int length, byte value)
     {
         if (Refusing != StoreRefusal.None)
         {
             BytesRejected += length;
-            return;
+            return 0;
         }
         _bytes.AsSpan(offset, length).Fill(value);
         // Stryker disable once Equality : with no flips recorded Repaired removes nothing (a shortcut, not behaviour)
@@ -97,6 +100,7 @@ public sealed class Nvram : IFaultableStore
         _dirtyEnd = Math.Max(_dirtyEnd, offset + length);
         Stores++;
         BytesStored += length;
+        return length;
     }
 
     public ReadOnlySpan<byte> Read(int offset, int length) => _bytes.AsSpan(offset, length);

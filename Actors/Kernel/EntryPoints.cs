@@ -12,19 +12,38 @@ namespace ActorCrash.Actors.Kernel;
 public static class EntryPoints
 {
     /// <summary>
-    /// unknown_nmi_error(): "Uhhuh. NMI received for unknown reason"; panics with unknown_nmi_panic or
-    /// panic_on_unrecovered_nmi. nmi_panic() returns on the CPU that is already panicking, and the
-    /// handler goes on to "Dazed and confused" (no return after it, unlike io_check_error()).
+    /// unknown_nmi_error() (arch/x86/kernel/traps.c in 2.6.38, nmi.c from 3.2): "Uhhuh. NMI received for
+    /// unknown reason", in eras before 5.18 the "strange power saving mode" hint, then panic() (nmi_panic()
+    /// from 4.5, in the design's <see cref="PanicDesign.PanicFromNmi"/>) if unknown_nmi_panic ||
+    /// panic_on_unrecovered_nmi, then "Dazed and confused, but trying to continue" — also after nmi_panic()
+    /// returns on the CPU that is already panicking (no return there, unlike io_check_error()). From 6.9
+    /// the two lines are ratelimited (<see cref="KernelEra.UnknownNmiRatelimited"/>).
     /// </summary>
     public static IEnumerable<Op> UnknownNmiError(CpuActor cpu, PanicDesign design)
     {
         var k = cpu.Machine.Kernel;
+        var era = design.Era;
         k.Milestone(cpu, "NMI received for unknown reason");
-        yield return Op.Call(Printk.PrEmerg(cpu, $"Uhhuh. NMI received for unknown reason 3d on CPU {cpu.Id}."));
-        yield return Op.Call(Printk.PrEmerg(cpu, "Do you have a strange power saving mode enabled?"));
-        if (k.Cmdline.UnknownNmiPanic)
+        yield return Op.Call(EmergRatelimited(cpu, era, k.UnknownNmiReasonRatelimit, $"Uhhuh. NMI received for unknown reason 3d on CPU {cpu.Id}."));
+        if (era.UnknownNmiPowerSavingHint)
+            yield return Op.Call(Printk.PrEmerg(cpu, "Do you have a strange power saving mode enabled?"));
+        if (k.Cmdline.UnknownNmiPanic || k.Cmdline.PanicOnUnrecoveredNmi)
             yield return Op.Call(design.PanicFromNmi(cpu, "NMI: Not continuing"));
-        yield return Op.Call(Printk.PrEmerg(cpu, "Dazed and confused, but trying to continue"));
+        yield return Op.Call(EmergRatelimited(cpu, era, k.UnknownNmiDazedRatelimit, "Dazed and confused, but trying to continue"));
+    }
+
+    /// <summary>pr_emerg_ratelimited() where the era ratelimits the line (its call site's state in <paramref name="rs"/>), pr_emerg() before.</summary>
+    private static IEnumerable<Op> EmergRatelimited(CpuActor cpu, KernelEra era, Ratelimit rs, string text)
+    {
+        if (!era.UnknownNmiRatelimited)
+        {
+            yield return Op.Call(Printk.PrEmerg(cpu, text));
+            yield break;
+        }
+        var print = rs.Allow(cpu.Runtime.Now, out var suppressed);
+        if (suppressed > 0)  // printk_deferred(KERN_WARNING "%s: %d callbacks suppressed\n", func, rs->missed)
+            yield return Op.Call(Printk.Vprintk(cpu, $"{rs.Func}: {suppressed} callbacks suppressed", LogLevel.Warning));
+        if (print) yield return Op.Call(Printk.PrEmerg(cpu, text));
     }
 
     /// <summary>io_check_error(): "NMI: IOCK error"; panics with kernel.panic_on_io_nmi.</summary>

@@ -62,6 +62,8 @@ public sealed record KernelEra(int Major, int Minor)
         yield return ("sysrq-c panics directly (5.0)", SysrqCrashPanics);
         yield return ("x86 dump_kernel_offset panic notifier (3.15)", KernelOffsetNotifier);
         yield return ("end-of-panic marker (4.x)", EndMarker("") is not null);
+        yield return ("unknown_nmi_error without the power-saving hint (5.18)", !UnknownNmiPowerSavingHint);
+        yield return ("unknown_nmi_error lines ratelimited (6.9)", UnknownNmiRatelimited);
     }
 
     // ---- the era's kernel text (issue 11 B6): banner, stack-dump header, oops and lockup wording ----
@@ -101,6 +103,20 @@ public sealed record KernelEra(int Major, int Minor)
     /// <summary>panic()'s "---[ end Kernel panic - not syncing: %s" marker before the final loop (4.x [U version]; " ]---" from ≈5.x [U]).</summary>
     public string? EndMarker(string message) =>
         !AtLeast(4, 0) ? null : AtLeast(5, 0) ? $"---[ end Kernel panic - not syncing: {message} ]---" : $"---[ end Kernel panic - not syncing: {message}";
+
+    /// <summary>
+    /// unknown_nmi_error()'s second line, "Do you have a strange power saving mode enabled?": in every
+    /// release up to 5.17 [V 2.6.38 traps.c, 3.x/4.x nmi.c]; removed by d4c9df20a37d "x86/nmi: Remove the
+    /// 'strange power saving mode' hint from unknown NMI handler" (Jiri Kosina), merged for v5.18-rc1 [V].
+    /// </summary>
+    public bool UnknownNmiPowerSavingHint => !AtLeast(5, 18);
+
+    /// <summary>
+    /// unknown_nmi_error()'s "Uhhuh. NMI received for unknown reason" and "Dazed and confused" lines go
+    /// through pr_emerg_ratelimited() (10 per 5 s per line): e2fbc857d3c6 "x86/nmi: Rate limit unknown
+    /// NMI messages" (Namhyung Kim), v6.9-rc1 [V]; before, plain pr_emerg() (printk(KERN_EMERG) in 2.6.38).
+    /// </summary>
+    public bool UnknownNmiRatelimited => AtLeast(6, 9);
 
     /// <summary>The hard-lockup panic's text: "Hard LOCKUP" from 4.x, after a "Watchdog detected hard LOCKUP on cpu N" line [V 4.x watchdog]; before, the panic says it all.</summary>
     public bool HardLockupWording => AtLeast(4, 0);

@@ -117,6 +117,11 @@ public sealed partial class KernelState
     /// <summary>panic_on_warn as panic() finds it (6.x clears it on entry so a WARN inside the panic path does not re-panic).</summary>
     public bool PanicOnWarnCleared { get; set; }
 
+    /// <summary>The ratelimit states of unknown_nmi_error()'s two pr_emerg_ratelimited() lines (6.9 on; static data, one per call site).</summary>
+    public Ratelimit UnknownNmiReasonRatelimit { get; } = new("unknown_nmi_error");
+
+    public Ratelimit UnknownNmiDazedRatelimit { get; } = new("unknown_nmi_error");
+
     /// <summary>panic_timeout, from panic=N.</summary>
     public int PanicTimeout => Cmdline.PanicTimeoutSeconds;
 
@@ -148,6 +153,8 @@ public sealed partial class KernelState
         MachineStopped = null;
         PanicOnOopsForced = false;
         PanicOnWarnCleared = false;
+        UnknownNmiReasonRatelimit.Reset();
+        UnknownNmiDazedRatelimit.Reset();
     }
 
     /// <summary>set_cpu_online(cpu, online): pollers of num_online_cpus() re-check.</summary>

@@ -38,6 +38,7 @@ public sealed class Mtdoops : KmsgDumper
     private uint _nextCount;
     private bool _oopsBufBusy;
     private bool _panicErasing;   // a panic-time mtdoops_erase() the panic CPU waits for
+    private int _panicEraseAt = -1;   // the block that erase is at (it moves on past failed and bad blocks)
     private long _issued;
 
     private sealed record Written(KmsgDumpReason Reason, long AtNs, byte[] Bytes, bool OverUsedPage, bool Old, bool ErasedAfter = false, int Errno = 0);
@@ -83,7 +84,10 @@ public sealed class Mtdoops : KmsgDumper
             _meant[page] = new Written(KmsgDumpReason.Oops, -1, record, false, Old: true);
         }
         _oopsBufBusy = false;
+        // Stryker disable once Boolean : a panic-time erase sets it before the panic CPU's wait, its only reader
         _panicErasing = false;
+        // Stryker disable once Unary : any value no erase starts at (offsets are whole erase blocks)
+        _panicEraseAt = -1;
         _issued = 0;
         var (next, count, erase) = FindNextPosition();
         (_nextPage, _nextCount) = (next, count);
@@ -95,16 +99,16 @@ public sealed class Mtdoops : KmsgDumper
     /// mtdoops_workfunc_erase(): from the start of the next page's block, skip bad blocks ("bad block
     /// at"), then erase (up to three tries); a block whose erases fail is marked bad and skipped.
     /// </summary>
-    private void WorkErase()
+    private void WorkErase(bool panic = false)
     {
         _blocksSkipped = 0;
         var mod = _nextPage * _recordSize % _flash.EraseSize;
         if (mod != 0) _nextPage = NextPage(_nextPage + (_flash.EraseSize - mod) / _recordSize);
-        if (SkipBadBlocks()) EraseNextBlock(tries: 0);
+        if (SkipBadBlocks(panic: panic)) EraseNextBlock(tries: 0, panic);
     }
 
     /// <summary>The while (mtd_block_isbad()) loop: false if every block is bad.</summary>
-    private bool SkipBadBlocks(bool markedBad = false)
+    private bool SkipBadBlocks(bool markedBad = false, bool panic = false)
     {
         while (markedBad || _flash.IsBad(_nextPage * _recordSize))
         {
@@ -115,16 +119,18 @@ public sealed class Mtdoops : KmsgDumper
             if (_blocksSkipped == _pages / _pagesPerBlock)
             {
                 KworkerPrintk("mtdoops: all blocks bad!");
-                _panicErasing = false;
+                if (panic) _panicErasing = false;
                 return false;
             }
         }
         return true;
     }
 
-    private void EraseNextBlock(int tries)
+    // panic: an erase of the panic's mtdoops_erase(), which the panic CPU waits for.
+    private void EraseNextBlock(int tries, bool panic = false)
     {
         _eraseTries = tries;
+        if (panic) _panicEraseAt = _nextPage * _recordSize;
         _chip.Runtime.Send(_mtd, _mtd, new MtdErase(_nextPage * _recordSize), _flash.EraseNs);
     }
 
@@ -176,6 +182,7 @@ public sealed class Mtdoops : KmsgDumper
         if (panic && !_panicWrite)
         {
             yield return Op.Call(Printk.Vprintk(cpu, "mtdoops: Cannot write from panic without panic_write"));
+            // Stryker disable once Boolean : no later dump reaches mtdoops in a boot of the current era (panic_cpu lets one panic through, crash_kexec dumps nothing, an oops's dump keeps oops_buf busy)
             _oopsBufBusy = false;
             yield break;
         }
@@ -198,6 +205,7 @@ public sealed class Mtdoops : KmsgDumper
         k.Milestone(cpu, $"mtdoops: page {page} written (seq {_nextCount}, {Kmsg.Name(reason)}{(_meant[page]!.OverUsedPage ? ", over a used page" : "")})");
         _used[page] = true;
         yield return Op.Call(MtdoopsIncCounter(cpu, panic));
+        // Stryker disable once Boolean : as above: nothing dumps after a panic-time write in the current era
         _oopsBufBusy = false;
     }
 
@@ -215,8 +223,9 @@ public sealed class Mtdoops : KmsgDumper
         {
             cpu.Machine.Kernel.Milestone(cpu, $"mtdoops: page {_nextPage} used, erasing its block in the panic");
             _panicErasing = true;
-            WorkErase();   // mtdoops_erase(cxt)
+            WorkErase(panic: true);   // mtdoops_erase(cxt)
             while (_panicErasing)   // mtd_erase() completes before it returns
+                // Stryker disable once Arithmetic : the loop waits again until the erase is done: the timeout only bounds one wait
                 yield return Op.WaitFor(_chip.Status, () => !_panicErasing, VirtualTime.Second * 3600);
             cpu.Machine.Kernel.Milestone(cpu, "mtdoops: erase done in the panic");
             yield break;
@@ -236,22 +245,27 @@ public sealed class Mtdoops : KmsgDumper
 
     // mtdoops_erase_block() done: every page of the block is free again. A failed erase is retried
     // (three tries), then the block is marked bad and work_erase goes on to the next good block.
+    // The panic's own erase is told from an erase the boot's work_erase started earlier, which can
+    // end first: mtd_erase() returns when the block it asked for is erased.
     private void OnErased(int offset, int errno)
     {
+        var panic = _panicErasing && offset == _panicEraseAt;
         if (errno != 0)
         {
             KworkerPrintk($"mtdoops: erase of region [0x{offset:x}, 0x{offset + _flash.EraseSize:x}] on \"mtd0\" failed");
             if (_eraseTries + 1 < 3)
             {
-                EraseNextBlock(_eraseTries + 1);
+                EraseNextBlock(_eraseTries + 1, panic);
                 return;
             }
             _flash.MarkBad(offset);   // ret == -EIO: mtd_block_markbad(), then goto badblock
-            if (SkipBadBlocks(markedBad: true)) EraseNextBlock(tries: 0);
+            // Stryker disable once Boolean : the block was marked bad on the line above, so mtd_block_isbad() is true anyway
+            if (SkipBadBlocks(markedBad: true, panic)) EraseNextBlock(tries: 0, panic);
             return;
         }
-        _panicErasing = false;
+        if (panic) _panicErasing = false;
         var first = offset / _flash.EraseSize * _flash.EraseSize / _recordSize;
+        // Stryker disable once Equality : the partition is a whole number of erase blocks (Config/DumperEntries), so the block's own bound ends the loop first
         for (var p = first; p < first + _flash.EraseSize / _recordSize && p < _pages; p++)
         {
             _used[p] = false;
@@ -268,6 +282,7 @@ public sealed class Mtdoops : KmsgDumper
         BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), _current ? MagicV2 : MagicV1);
         if (_current) BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(8), (Printk.EpochAtStart * VirtualTime.Second) + atNs);
         var body = Encoding.ASCII.GetBytes(text);
+        // Stryker disable once Arithmetic : the text is at most record_size - header bytes already (the log's tail taken in Dump)
         body.AsSpan(0, Math.Min(body.Length, _recordSize - HeaderSize)).CopyTo(record.AsSpan(HeaderSize));
         return record;
     }
@@ -293,6 +308,7 @@ public sealed class Mtdoops : KmsgDumper
                 maxPos = page;
             }
         }
+        // Stryker disable once Arithmetic : NextPage() below maps every page past the end to page 0
         var (next, count) = maxCount == Free ? (_pages - 1, 0u) : (maxPos, maxCount);
         next = NextPage(next + 1);
         count = count + 1 == Free ? 0 : count + 1;

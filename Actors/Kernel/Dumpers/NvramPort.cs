@@ -6,26 +6,34 @@ namespace ActorCrash.Actors.Kernel.Dumpers;
 /// <summary>
 /// A dumper's view of persistent RAM: memcpy/memset as chunks sent to the <see cref="NvramActor"/>,
 /// each landing when the CPU's store of it completes (so a reset in between tears the record), and
-/// the count of every byte issued, for the run's accounting.
+/// the count of every byte this dumper issued, landed and had rejected, for the run's accounting.
+/// The counts are this port's own: another driver sharing the part (the NVRAM console beside
+/// ramoops, a test dumper) has its own port, and none of its bytes count here.
 /// </summary>
-public sealed class NvramPort(ActorId nvram, Hardware.Nvram device, int chunk)
+public sealed class NvramPort(ActorId nvram, Hardware.Nvram device, int chunk) : IStoreAccount
 {
-    private long _landedAtBoot;
-
     public Hardware.Nvram Device => device;
     public long Issued { get; private set; }
-    public long Landed => device.BytesStored - _landedAtBoot;
+    public long Landed { get; private set; }
+    public long Rejected { get; private set; }
 
     /// <summary>After the driver laid out its boot state directly: count from here.</summary>
     public void StartCounting()
     {
         Issued = 0;
-        _landedAtBoot = device.BytesStored;
+        Landed = 0;
+        Rejected = 0;
+    }
+
+    void IStoreAccount.Stored(int landed, int rejected)
+    {
+        Landed += landed;
+        Rejected += rejected;
     }
 
     /// <summary>memcpy_toio(): <paramref name="data"/> at <paramref name="offset"/>.</summary>
     public IEnumerable<Op> Store(CpuActor cpu, int offset, byte[] data) =>
-        Chunked(cpu, nvram, offset, data, chunk, device.StoreNsPerByte, (at, piece) => new NvramStore(at, piece), n => Issued += n);
+        Chunked(cpu, nvram, offset, data, chunk, device.StoreNsPerByte, (at, piece) => new NvramStore(at, piece) { Account = this }, n => Issued += n);
 
     /// <summary>
     /// A CPU copying <paramref name="data"/> to a device <paramref name="chunk"/> bytes at a time: each
@@ -52,13 +60,13 @@ public sealed class NvramPort(ActorId nvram, Hardware.Nvram device, int chunk)
             var n = Math.Min(chunk, length - done);
             var ns = n * device.StoreNsPerByte;
             Issued += n;
-            cpu.Runtime.Send(cpu.Address, nvram, new NvramFill(offset + done, n, value), ns);
+            cpu.Runtime.Send(cpu.Address, nvram, new NvramFill(offset + done, n, value) { Account = this }, ns);
             yield return Op.Delay(ns);
         }
     }
 
-    /// <summary>Bytes issued, landed, and (BytesLost) in flight at the reset or rejected by a write error.</summary>
+    /// <summary>This dumper's bytes issued, landed, and (BytesLost) in flight at the reset or rejected by a write error.</summary>
     public StorageReport Report(string dumper, IReadOnlyList<string> nextBootLog) =>
         new(dumper, "nvram", Issued, Landed,
-            device.BytesRejected > 0 ? [$"nvram: {device.BytesRejected} bytes rejected by {device.Refusing.Describe()}", .. nextBootLog] : nextBootLog);
+            Rejected > 0 ? [$"nvram: {Rejected} bytes rejected by {device.Refusing.Describe()}", .. nextBootLog] : nextBootLog);
 }

@@ -222,10 +222,12 @@ public class KernelMemoryTests
     {
         var old = KernelEra.V2638.Mechanisms().ToDictionary(m => m.Mechanism, m => m.Has);
         var now = KernelEra.V612.Mechanisms().ToDictionary(m => m.Mechanism, m => m.Has);
-        Assert.Equal(14, old.Count);
+        Assert.Equal(16, old.Count);
         Assert.DoesNotContain(true, old.Values);   // 2.6.38 has none of the later mechanisms
         Assert.True(now["ioapic_zap_locks() in machine_crash_shutdown (3.x)"]);
         Assert.True(now["end-of-panic marker (4.x)"]);
+        Assert.True(now["unknown_nmi_error lines ratelimited (6.9)"]);
+        Assert.False(KernelEra.V410.Mechanisms().Single(m => m.Mechanism.StartsWith("unknown_nmi_error without", StringComparison.Ordinal)).Has);
         Assert.False(now["console_flush_on_panic unlocks whatever the trylock said (4.x)"]);
         Assert.True(KernelEra.V410.Mechanisms().Single(m => m.Mechanism.StartsWith("console_flush_on_panic", StringComparison.Ordinal)).Has);
         Assert.False(KernelEra.V312.Mechanisms().Single(m => m.Mechanism.StartsWith("console_flush_on_panic", StringComparison.Ordinal)).Has);

@@ -162,7 +162,8 @@ public class NmiAndDetectorEntryTests
 
         var uhhuh = log.IndexOf("Uhhuh. NMI received for unknown reason 3d on CPU 0.");
         Assert.True(uhhuh > 0, string.Join("\n", log));
-        Assert.Equal("Dazed and confused, but trying to continue", log.ElementAtOrDefault(uhhuh + 2));
+        // 6.12 has no "strange power saving mode" line between them (gone in 5.18)
+        Assert.Equal("Dazed and confused, but trying to continue", log.ElementAtOrDefault(uhhuh + 1));
         Assert.Single(r.Milestones, m => m.What.StartsWith("panic: ", StringComparison.Ordinal));
         Assert.Equal(Outcome.Rebooted, r.Outcome);
         Assert.InRange(r.EndTimeNs, 1 * S, 2 * S);
