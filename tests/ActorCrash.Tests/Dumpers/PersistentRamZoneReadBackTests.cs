@@ -145,13 +145,20 @@ public class PersistentRamZoneReadBackTests
         Assert.Equal(RecordState.Torn, zone.Verdict().State);
     }
 
-    [Fact]
-    public void Ecc_counts_a_damaged_byte_once_in_its_own_block_not_in_the_header_before_it()
+    // A 4 KiB zone with 16 parity bytes a block, 300 bytes written at boot, then a bit flipped in each byte at `offsets`.
+    private PersistentRamZone EccZoneWithFlips(params int[] offsets)
     {
         var zone = Zone(4096, ecc: 16);
         zone.Format();
         zone.WriteAtBoot(Bytes(300));
-        _device.FlipBits(PersistentRamZone.HeaderSize, 0x01);   // the first data byte, right after the header
+        foreach (var at in offsets) _device.FlipBits(at, 0x01);
+        return zone;
+    }
+
+    [Fact]
+    public void Ecc_counts_a_damaged_byte_once_in_its_own_block_not_in_the_header_before_it()
+    {
+        var zone = EccZoneWithFlips(PersistentRamZone.HeaderSize);   // the first data byte, right after the header
 
         var image = zone.ReadBack();
         Assert.Equal(RecordState.EccCorrected, image.State);
@@ -162,11 +169,7 @@ public class PersistentRamZoneReadBackTests
     [Fact]
     public void Ecc_corrects_damage_on_both_sides_of_a_block_boundary_each_in_its_block()
     {
-        var zone = Zone(4096, ecc: 16);
-        zone.Format();
-        zone.WriteAtBoot(Bytes(300));
-        _device.FlipBits(PersistentRamZone.HeaderSize + PersistentRamZone.EccBlockSize - 1, 0x01);
-        _device.FlipBits(PersistentRamZone.HeaderSize + PersistentRamZone.EccBlockSize, 0x01);
+        var zone = EccZoneWithFlips(PersistentRamZone.HeaderSize + PersistentRamZone.EccBlockSize - 1, PersistentRamZone.HeaderSize + PersistentRamZone.EccBlockSize);
 
         var image = zone.ReadBack();
         Assert.Equal(Bytes(300), image.Stored);

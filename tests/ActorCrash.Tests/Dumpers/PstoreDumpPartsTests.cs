@@ -13,7 +13,6 @@ namespace ActorCrash.Tests.Dumpers;
 /// </summary>
 public class PstoreDumpPartsTests
 {
-    private const string OopsThenPanic = "{ at = 1ms, cpu = 1, event = oops }, { at = 200ms, cpu = 0, event = panic, message = \"Fatal exception\" }";
     private const string Compress = "kconfig = \"CONFIG_PSTORE_COMPRESS=y\"";
     private const string PanicAt2s = "{ at = 2s, cpu = 0, event = panic, message = \"Fatal exception\" }";
 
@@ -83,7 +82,7 @@ public class PstoreDumpPartsTests
     public void Before_5_8_an_oops_ramoops_does_not_dump_leaves_no_record()
     {
         // 4.10 with dump_oops = 0: kmsg_dump() gives pstore the OOPS, ramoops keeps only the panic.
-        var (r, _) = PersistentRamZoneTests.Run(", console_size = 0, pmsg_size = 0, dump_oops = 0", "linux-4.10", triggers: OopsThenPanic);
+        var (r, _) = PersistentRamZoneTests.Run(", console_size = 0, pmsg_size = 0, dump_oops = 0", "linux-4.10", triggers: PstoreFrontEndTests.OopsThenPanic);
 
         var only = Assert.Single(r.Nvram);
         Assert.Equal(("dmesg-ramoops-0", KmsgDumpReason.Panic), (only.Name, only.Reason));
@@ -94,7 +93,7 @@ public class PstoreDumpPartsTests
     {
         // CPU 1 oopses in process context and carries on with interrupts on: the panic's REBOOT IPI stops
         // it at once, so CPU 0 never waits the second for it nor needs the NMI.
-        var (r, _) = PersistentRamZoneTests.Run(", console_size = 0, pmsg_size = 0", triggers: OopsThenPanic);
+        var (r, _) = PersistentRamZoneTests.Run(", console_size = 0, pmsg_size = 0", triggers: PstoreFrontEndTests.OopsThenPanic);
 
         var panic = r.File("dmesg-ramoops-1")!;
         Assert.Equal(KmsgDumpReason.Panic, panic.Reason);

@@ -12,7 +12,6 @@ namespace ActorCrash.Tests.Dumpers;
 /// </summary>
 public class PstoreRamZoneLayoutTests
 {
-    private const string OopsThenPanic = "{ at = 1ms, cpu = 1, event = oops }, { at = 200ms, cpu = 0, event = panic, message = \"Fatal exception\" }";
 
     [Fact]
     public void The_pmsg_zone_sits_above_the_console_zone_and_every_zone_the_next_boot_finds_is_a_valid_buffer()
@@ -21,7 +20,7 @@ public class PstoreRamZoneLayoutTests
         // the panic fill dmesg zones 0 and 1; zone 2 stays as the boot zapped it. A pmsg write that looks
         // like a dmesg header is userspace's text: only dmesg records have one.
         var (r, verdicts) = PersistentRamZoneTests.Run(", mem_size = 20K, console_size = 4K, pmsg_size = 4K, pmsg = [\"====1.500000-D\\nuserspace wrote this\"]",
-            triggers: OopsThenPanic);
+            triggers: PstoreFrontEndTests.OopsThenPanic);
 
         var pmsg = r.File("pmsg-ramoops-0")!;
         Assert.Equal((RecordState.Intact, "====1.500000-D\nuserspace wrote this", "", -1L), (pmsg.State, pmsg.Text, pmsg.Timestamp, pmsg.WrittenAtNs));
@@ -88,7 +87,7 @@ public class PstoreRamZoneLayoutTests
     public void Before_5_8_ramoops_stores_an_oops_as_well_as_a_panic()
     {
         // 4.10's ramoops_pstore_write(): reason != OOPS && reason != PANIC is refused; an OOPS with dump_oops = 1 is kept.
-        var (r, _) = PersistentRamZoneTests.Run(", console_size = 0, pmsg_size = 0", "linux-4.10", triggers: OopsThenPanic);
+        var (r, _) = PersistentRamZoneTests.Run(", console_size = 0, pmsg_size = 0", "linux-4.10", triggers: PstoreFrontEndTests.OopsThenPanic);
 
         Assert.Equal((KmsgDumpReason.Oops, RecordState.Intact), (r.File("dmesg-ramoops-0")!.Reason, r.File("dmesg-ramoops-0")!.State));
         Assert.StartsWith("Oops#1 Part1\n", r.File("dmesg-ramoops-0")!.Text, StringComparison.Ordinal);
