@@ -12,7 +12,20 @@ if (args is ["run", ..])
     AppContext.SetSwitch("System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported", false);
     // It builds its machine in the process's device system: create that ActorSystem on another core
     // while the command line and the scenario are parsed here.
-    ActorCrash.Actors.Akka.DeviceHost.Prestart();
+    ActorCrash.Actors.Akka.DeviceHost.Prestart(StartupTrace.Mark);
+    // That thread is the longer of the two (Cli/README.md): take OpenSSL's loading off it. Akka seeds its
+    // ThreadLocalRandom from the system's cryptographic RNG while it creates the system, and the machine
+    // hashes its crash-kernel image; whichever comes first loads OpenSSL (≈ 9 ms of CPU). Here it is done
+    // while the other thread reads Akka's settings.
+    System.Security.Cryptography.RandomNumberGenerator.Fill(stackalloc byte[8]);
+    // A plain valid `run` command line runs without configuring Spectre (Cli/RunFastPath.cs); anything
+    // else (help, a bad or unknown option, ...) goes to Spectre below, which prints what it always has.
+    Interruption.Listen();
+    if (RunFastPath.TryRun(args) is { } ran)
+    {
+        StartupTrace.Mark("exit");
+        return ran;
+    }
 }
 
 var app = new CommandApp();

@@ -16,6 +16,11 @@ public static class AkkaSettings
     /// <summary>The text of akka.hocon as shipped.</summary>
     public static string HoconText => Text.Value;
 
+    // Parsed once per process: `run` reads it on two threads at once (the scenario's defaults on the
+    // main thread, the device system's settings on another; Cli/README.md, start-up). A Config is
+    // immutable: GetConfig and WithFallback return new ones.
+    private static readonly Lazy<Akka.Configuration.Config> Parsed = new(() => ConfigurationFactory.ParseString(HoconText));
+
     /// <summary>The configuration an ActorSystem is created with.</summary>
-    public static Akka.Configuration.Config Load() => ConfigurationFactory.ParseString(HoconText);
+    public static Akka.Configuration.Config Load() => Parsed.Value;
 }

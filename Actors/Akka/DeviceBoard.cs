@@ -65,7 +65,8 @@ public sealed record AddBoard(Props Props);
 /// </summary>
 public static class DeviceHost
 {
-    private static readonly Lazy<ActorSystem> SharedSystem = new(() => ActorSystem.Create("actorcrash-devices", SharedConfig()));
+    private static readonly Lazy<ActorSystem> SharedSystem = new(CreateShared);
+    private static Action<string>? _mark;
     private static readonly ConditionalWeakTable<ActorSystem, IActorRef> Hosts = [];
     private static long _boards;
 
@@ -74,6 +75,15 @@ public static class DeviceHost
     {
         var config = AkkaSettings.Load();
         return config.GetConfig(DeviceSystemConfigId).WithFallback(config);
+    }
+
+    private static ActorSystem CreateShared()
+    {
+        var config = SharedConfig();
+        _mark?.Invoke("dev-config");
+        var system = ActorSystem.Create("actorcrash-devices", config);
+        _mark?.Invoke("dev-system");
+        return system;
     }
 
     /// <summary>Where akka.hocon keeps the settings of <see cref="Shared"/> alone.</summary>
@@ -86,19 +96,27 @@ public static class DeviceHost
     /// Starts creating <see cref="Shared"/> and its host actor on a thread-pool thread and returns at
     /// once, so that a verb that will build a machine (<c>run</c>) pays for the ActorSystem while it
     /// parses its command line and scenario on the main thread. The first use of <see cref="Shared"/>
-    /// waits for it (and sees its exception, if creating it failed).
+    /// waits for it (and sees its exception, if creating it failed). <paramref name="mark"/> is called on
+    /// that thread at the end of each step (<c>dev-config</c>, <c>dev-system</c>, <c>devices</c>: the
+    /// settings read, the system created, its host actor started), for the start-up trace.
     /// </summary>
-    public static void Prestart() => ThreadPool.UnsafeQueueUserWorkItem(_ =>
+    public static void Prestart(Action<string>? mark = null)
     {
-        try
+        _mark = mark;
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
         {
-            Host(Shared);
-        }
-        catch (Exception)
-        {
-            // Reported where the system is used; a process that never uses it loses nothing.
-        }
-    }, null);
+            try
+            {
+                Host(Shared);
+                mark?.Invoke("devices");
+            }
+            catch (Exception)
+            {
+                // Reported where the system is used; a process that never uses it loses nothing.
+            }
+        }, null);
+    }
+
 
     /// <summary>A new board for one machine, under <paramref name="system"/>'s host actor.</summary>
     public static IActorRef NewBoard(ActorSystem system, MachineRuntime runtime) =>

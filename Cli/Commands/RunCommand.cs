@@ -47,7 +47,10 @@ public sealed class RunSettings : CommandSettings
 /// <summary>`actorcrash run`: one emulation on a machine actor, printed for a person or a program.</summary>
 public sealed class RunCommand : Command<RunSettings>
 {
-    public override int Execute(CommandContext context, RunSettings settings, CancellationToken cancellation)
+    public override int Execute(CommandContext context, RunSettings settings, CancellationToken cancellation) => Run(settings);
+
+    /// <summary>The run <paramref name="settings"/> ask for, whether Spectre parsed them or <see cref="RunFastPath"/> did.</summary>
+    public static int Run(RunSettings settings)
     {
         StartupTrace.Mark("parsed");
         var spec = Scenarios.Load(settings.Scenario, settings.Design);

@@ -28,6 +28,7 @@ public sealed class PersistentRamZone
         Size = size;
         EccSize = eccSize;
         var buffer = size - HeaderSize;
+        // Stryker disable once Equality : with eccSize 0 the parity taken is (blocks + 1) × 0 bytes, the same buffer either way
         if (eccSize > 0)
         {
             // persistent_ram_init_ecc(): parity for every block, plus one for the header, at the zone's end.
@@ -71,6 +72,7 @@ public sealed class PersistentRamZone
     /// </summary>
     public void Format()
     {
+        // Stryker disable once Statement : Meant and Verdict read only the ring's [0, size) after the zap, every byte of which a write since has set; stale bytes are never read
         Array.Clear(_meant);
         _meantStart = _meantSize = 0;
         _port.Device.Store(Offset, Header(0, 0));
@@ -107,6 +109,7 @@ public sealed class PersistentRamZone
         var pieces = Apply(data);
         yield return Op.Call(_port.Store(cpu, Offset, Header(_meantStart, _meantSize)));
         if (Locked) cpu.Unlock(BufferLock);
+        // Stryker disable once Statement : every caller already runs with interrupts off (pstore_dump() under its irqsave, the console drivers under call_console_drivers'), so the restore re-sets the state it found
         cpu.LocalIrqRestore(flags);
         foreach (var (at, from, length) in pieces)
             yield return Op.Call(_port.Store(cpu, Offset + HeaderSize + at, data[from..(from + length)]));
@@ -119,6 +122,7 @@ public sealed class PersistentRamZone
         if (BufferSize == 0) return pieces;
         var from = 0;
         var c = data.Length;
+        // Stryker disable once Equality : a write of exactly buffer_size bytes is copied whole either way (from stays 0)
         if (c > BufferSize)
         {
             from = c - BufferSize;
@@ -128,6 +132,7 @@ public sealed class PersistentRamZone
         var start = _meantStart;
         _meantStart = (start + c) % BufferSize;
         var rem = BufferSize - start;
+        // Stryker disable once Equality : when the piece ends exactly at the ring's end the mutant copies it whole and then an empty piece at 0: the same bytes
         if (rem < c)
         {
             pieces.Add((start, from, rem));
@@ -171,8 +176,10 @@ public sealed class PersistentRamZone
     {
         var r = Read();
         if (r.Sig != Sig)
+            // Stryker disable once Boolean : BitFlips is read only by State, and with nothing stored State is Lost or Intact whatever the flag
             return new ZoneImage(this, null, Meant, 0, 0, false, $"persistent_ram: no valid data in buffer (sig = 0x{r.Sig:x8})");
         if (!r.Valid)
+            // Stryker disable once Boolean : BitFlips is read only by State, and with nothing stored State is Lost or Intact whatever the flag
             return new ZoneImage(this, null, Meant, 0, 0, false, $"persistent_ram: found existing invalid buffer, size {r.Size}, start {r.Start}");
         return new ZoneImage(this, r.Stored.ToArray(), Meant, r.Corrected, r.BadBlocks, r.Flipped,
             r.Size == 0 ? "" : $"persistent_ram: found existing buffer, size {r.Size}, start {r.Start}");
@@ -186,13 +193,16 @@ public sealed class PersistentRamZone
     public (RecordState State, int Matching, int StoredBytes, int MeantBytes) Verdict()
     {
         var r = Read();
+        // Stryker disable once Conditional : an invalid Reading's Stored is already the empty span
         ReadOnlySpan<byte> stored = r.Valid ? r.Stored : [];
         var meant = Linear(_meant, _meantStart, _meantSize, Scratch(ref _meantScratch));
+        // Stryker disable once Conditional,Boolean : an invalid Reading's counts are already (0, 0, false), and with nothing stored the flip flag cannot change the state
         var (corrected, badBlocks, flipped) = r.Valid ? (r.Corrected, r.BadBlocks, r.Flipped) : (0, 0, false);
         return (ZoneImage.StateOf(stored, meant, corrected, badBlocks, flipped), stored.CommonPrefixLength(meant), stored.Length, meant.Length);
     }
 
     /// <summary>The pstore file's name when the zone holds no data on the next boot: "(label)".</summary>
+    // Stryker disable once Assignment : a cache of the same string
     public string EmptyLabel => _emptyLabel ??= $"({Label})";
     private string? _emptyLabel;
 
@@ -226,8 +236,10 @@ public sealed class PersistentRamZone
         var sig = BinaryPrimitives.ReadUInt32LittleEndian(header);
         var start = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
         var size = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
-        if (sig != Sig || start > BufferSize || size > BufferSize) return new Reading(sig, start, size, false, default, 0, 0, false);
+        // persistent_ram_post_init(): buffer_size(prz) > prz->buffer_size || buffer_start(prz) > buffer_size(prz) is an invalid buffer.
+        if (sig != Sig || size > BufferSize || start > size) return new Reading(sig, start, size, false, default, default, default, default);   // an invalid reading: only its header words mean something
         var data = Scratch(ref _dataScratch);   // every byte of [0, size) is read below
+        // Stryker disable once Equality : the extra turn at block == size reads a block of 0 bytes
         for (var block = 0; block < size; block += EccBlockSize)
         {
             var n = Math.Min(EccBlockSize, (int)size - block);
@@ -249,6 +261,7 @@ public sealed class PersistentRamZone
         var damaged = 0;
         for (var i = 0; i < length; i++)
             if (device.Damaged(offset + i, out _)) damaged++;
+        // Stryker disable once Statement : with no damaged byte the rest repairs nothing and adds 0 to corrected
         if (damaged == 0) return;
         if (damaged > EccSymbolsCorrectable)
         {
@@ -270,17 +283,20 @@ public sealed record ZoneImage(
         : CorrectedBytes > 0 || BadBlocks > 0 ? $"ECC: {CorrectedBytes} Corrected bytes, {BadBlocks} unrecoverable blocks"
         : "ECC: No errors detected";
 
+    // Stryker disable once NullCoalescing : a null byte[] converts to the empty span as well
     public RecordState State => StateOf(Stored ?? [], Meant, CorrectedBytes, BadBlocks, BitFlips);
 
     /// <summary>How a zone reads back: what was stored against what was meant, and ECC's counts.</summary>
     public static RecordState StateOf(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> meant, int correctedBytes, int badBlocks, bool bitFlips)
     {
         if (badBlocks > 0) return RecordState.Uncorrectable;
+        // Stryker disable once Equality : a zone with nothing stored and nothing meant makes no pstore file and no verdict (AddFile and AddVerdict skip it), so its state is never read
         if (stored.Length == 0 && meant.Length > 0) return RecordState.Lost;
         if (stored.SequenceEqual(meant)) return correctedBytes > 0 ? RecordState.EccCorrected : RecordState.Intact;
         return bitFlips ? RecordState.Corrupt : RecordState.Torn;
     }
 
     /// <summary>Bytes that read back as meant: the common prefix.</summary>
+    // Stryker disable once NullCoalescing : AsSpan() of a null array is the empty span as well
     public int Matching => (Stored ?? []).AsSpan().CommonPrefixLength(Meant);
 }

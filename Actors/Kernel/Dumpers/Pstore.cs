@@ -119,6 +119,7 @@ public static class Pstore
                 yield return Op.Call(Printk.Vprintk(cpu, text, LogLevel.Err));
                 if (!era.PstoreDumpCarriesOnUnlocked)
                 {
+                    // Stryker disable once Statement : every cannot-block caller already has interrupts off (panic() disabled them, emergency_restart() runs from it, an NMI handler runs with IF clear), so the restore re-sets the state it found
                     cpu.LocalIrqRestore(flags);
                     yield break;
                 }
@@ -196,6 +197,7 @@ public static class Pstore
     public static byte[]? Deflate(byte[] plain)
     {
         using var output = new MemoryStream();
+        // Stryker disable once Boolean : MemoryStream.ToArray() works on a closed stream too, so closing it with the deflater changes nothing
         using (var z = new DeflateStream(output, CompressionLevel.Optimal, leaveOpen: true)) z.Write(plain);
         return output.ToArray();
     }
@@ -211,6 +213,7 @@ public static class Pstore
             z.CopyTo(output);
             return output.ToArray();
         }
+        // Stryker disable once Block : the emptied catch returns default, which is the same null
         catch (InvalidDataException)
         {
             return null;
@@ -220,6 +223,7 @@ public static class Pstore
     /// <summary>The youngest whole lines before <paramref name="end"/> that fit in <paramref name="max"/> bytes.</summary>
     private static string YoungestLines(string log, int end, int max)
     {
+        // Stryker disable once Equality : at end == 0 the window is empty, and at max == 0 a one-byte window holds no whole line: "" either way
         if (end <= 0 || max <= 0) return "";
         var start = Math.Max(0, end - (max + 1));
         var tail = log[start..end];   // one more byte: does the window start on a line?

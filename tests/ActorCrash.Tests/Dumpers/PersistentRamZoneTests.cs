@@ -13,11 +13,11 @@ namespace ActorCrash.Tests.Dumpers;
 /// </summary>
 public class PersistentRamZoneTests
 {
-    private static (RunResult Result, List<RecordVerdict> Verdicts) Run(string ramoops = "", string design = "linux-6.x", string cpus = "",
-        string triggers = DumperRuns.PanicCpu0, string machine = "", string cmdline = "panic=1")
+    internal static (RunResult Result, List<RecordVerdict> Verdicts) Run(string ramoops = "", string design = "linux-6.x", string cpus = "",
+        string triggers = DumperRuns.PanicCpu0, string machine = "", string cmdline = "panic=1", string tail = "", int cpuCount = 2)
     {
         var spec = ScenarioLoader.LoadText(DumperRuns.Scenario($"ramoops {{ era = pstore {ramoops} }}\n{machine}", cmdline, cpus, triggers, design,
-            tail: "limits.virtual-time = 1m"), DumperRuns.Source);
+            tail: "limits.virtual-time = 1m\n" + tail).Replace("cpus = 2", $"cpus = {cpuCount}", StringComparison.Ordinal), DumperRuns.Source);
         var run = Task.Run(() =>
         {
             using var m = new Machine(spec);
@@ -31,8 +31,8 @@ public class PersistentRamZoneTests
     }
 
     // A CPU printing a line every millisecond until the panic at 300 ms: far more log than one 4 KiB record.
-    private const string Chatty = "{ cpu = 1, activity = printk-loop }";
-    private const string LatePanic = "{ at = 300ms, cpu = 0, event = panic, message = \"Fatal exception\" }";
+    internal const string Chatty = "{ cpu = 1, activity = printk-loop }";
+    internal const string LatePanic = "{ at = 300ms, cpu = 0, event = panic, message = \"Fatal exception\" }";
 
     [Theory]
     [InlineData(0, 4096 - 12)]

@@ -11,7 +11,7 @@ namespace ActorCrash.Tests.Dumpers;
 /// </summary>
 public class PstoreFrontEndTests
 {
-    private const string OopsThenPanic = "{ at = 1ms, cpu = 1, event = oops }, { at = 200ms, cpu = 0, event = panic, message = \"Fatal exception\" }";
+    internal const string OopsThenPanic = "{ at = 1ms, cpu = 1, event = oops }, { at = 200ms, cpu = 0, event = panic, message = \"Fatal exception\" }";
     private const string BufLockHolder = "{ cpu = 1, activity = spin, irqs = off, holding = [pstore_buf_lock] }";
 
     private static RunResult Ramoops(string design, string cpus = "", string triggers = DumperRuns.PanicCpu0, string ramoops = "", int cpuCount = 2) =>

@@ -19,7 +19,24 @@ public static partial class CliHarness
 {
     public sealed record Result(int Exit, string Out, string Err);
 
-    public static Result Run(params string[] args)
+    /// <summary>Through Spectre's CommandApp, whatever the verb.</summary>
+    public static Result Run(params string[] args) => Capture(() => Spectre(args));
+
+    /// <summary>As Program.cs chooses: a plain valid `run` through <see cref="RunFastPath"/>, anything else through Spectre.</summary>
+    public static Result RunAsProgram(params string[] args) => Capture(() => RunFastPath.TryRun(args) ?? Spectre(args));
+
+    private static int Spectre(string[] args)
+    {
+        var app = new CommandApp();
+        app.Configure(c =>
+        {
+            CliApp.Configure(c);
+            Verbs.Register(c, args);
+        });
+        return app.Run(args);
+    }
+
+    private static Result Capture(Func<int> run)
     {
         var (oldOut, oldErr) = (Console.Out, Console.Error);
         var (o, e) = (new StringWriter { NewLine = "\n" }, new StringWriter { NewLine = "\n" });
@@ -27,13 +44,7 @@ public static partial class CliHarness
         Console.SetError(e);
         try
         {
-            var app = new CommandApp();
-            app.Configure(c =>
-            {
-                CliApp.Configure(c);
-                Verbs.Register(c, args);
-            });
-            var exit = app.Run(args);
+            var exit = run();
             return new Result(exit, o.ToString(), e.ToString());
         }
         finally

@@ -45,7 +45,9 @@ public class StartupSettingsTests
         Assert.Equal("true", Property("PublishReadyToRunComposite"));
         Assert.Equal("true", Property("SelfContained"));
         // Publishing only: builds and tests stay framework-dependent.
-        foreach (var name in new[] { "PublishReadyToRunComposite", "SelfContained" })
+        // x86-64-v3: the framework's AVX2 and BMI2 paths precompiled, not JIT-compiled at start-up.
+        Assert.Equal("--instruction-set:x86-64-v3", Property("PublishReadyToRunCrossgen2ExtraArgs"));
+        foreach (var name in new[] { "PublishReadyToRunComposite", "SelfContained", "PublishReadyToRunCrossgen2ExtraArgs" })
             Assert.Contains("_IsPublishing", project.Descendants(name).Single().Attribute("Condition")!.Value);
         Assert.Contains("dotnet publish Cli -c Release -o .bin", File.ReadAllText(Path.Combine(CliHardeningTests.RepoRoot(), "README.md")));
     }
