@@ -219,10 +219,8 @@ public class MtdoopsPanicPathTests
     [Fact]
     public void The_next_boot_lists_only_pages_with_a_valid_header_and_a_record_nobody_wrote_reads_corrupt()
     {
-        var spec = ScenarioLoader.LoadText(Scenario(), DumperRuns.Source);
-        using var machine = new Machine(spec);
-        var mtdoops = Assert.IsType<Mtdoops>(Assert.Single(machine.Kernel.DumpList));
-        mtdoops.Reset();
+        using var machine = new Machine(ScenarioLoader.LoadText(Scenario(), DumperRuns.Source));
+        var mtdoops = Booted(machine);
         Header(mtdoops, 2, 7, Mtdoops.MagicV1);              // a record no boot of this run meant
         Header(mtdoops, 3, 0xffffffff, Mtdoops.MagicV1);     // no seq: not a record
         Header(mtdoops, 4, 9, 0xdeadbeef);                   // another magic: not a record
@@ -240,10 +238,8 @@ public class MtdoopsPanicPathTests
     [Fact]
     public void Find_next_position_does_not_read_a_bad_blocks_headers()
     {
-        var spec = ScenarioLoader.LoadText(Scenario(), DumperRuns.Source);
-        using var machine = new Machine(spec);
-        var mtdoops = Assert.IsType<Mtdoops>(Assert.Single(machine.Kernel.DumpList));
-        mtdoops.Reset();
+        using var machine = new Machine(ScenarioLoader.LoadText(Scenario(), DumperRuns.Source));
+        var mtdoops = Booted(machine);
         Header(mtdoops, 0, 1, Mtdoops.MagicV1);
         Header(mtdoops, 16, 5, Mtdoops.MagicV1);   // the newest record, in block 1, which then goes bad
         mtdoops.Flash.MarkBad(16 * 4096);
@@ -277,12 +273,18 @@ public class MtdoopsPanicPathTests
 
     private static string NextAfter(params (int Page, uint Seq)[] headers)
     {
-        var spec = ScenarioLoader.LoadText(Scenario(), DumperRuns.Source);
-        using var machine = new Machine(spec);
-        var mtdoops = Assert.IsType<Mtdoops>(Assert.Single(machine.Kernel.DumpList));
-        mtdoops.Reset();
+        using var machine = new Machine(ScenarioLoader.LoadText(Scenario(), DumperRuns.Source));
+        var mtdoops = Booted(machine);
         foreach (var (page, seq) in headers) Header(mtdoops, page, seq, Mtdoops.MagicV1);
         return Assert.Single(mtdoops.Storage()!.NextBootLog);
+    }
+
+    // The machine's mtdoops as a boot leaves an empty partition, for a test to lay out headers on.
+    private static Mtdoops Booted(Machine machine)
+    {
+        var mtdoops = Assert.IsType<Mtdoops>(Assert.Single(machine.Kernel.DumpList));
+        mtdoops.Reset();
+        return mtdoops;
     }
 
     private static void Header(Mtdoops mtdoops, int page, uint seq, uint magic)
