@@ -359,34 +359,21 @@ public sealed class MachineRuntime
     }
 
     /// <summary>
-    /// Returns the delivery <see cref="TryNext"/> took to where it was, when a limit ends the run
-    /// before it is delivered: a later <see cref="Run"/> (a resume with a higher limit) still finds
-    /// it. Among its ties it goes back to its place in send order; without ties, into the queue.
+    /// Returns the delivery <see cref="TryNext"/> took, and what is left of its tie group, to the queue
+    /// when a limit ends the run before it is delivered: a later <see cref="Run"/> (a resume with a
+    /// higher limit) finds them there together with whatever the caller posts meanwhile, which may be
+    /// due earlier than the group (the stopped run may have gathered a group past the clock); the group
+    /// is gathered again, in send order, when its instant comes.
     /// </summary>
     private void PutBack(in Pending p)
     {
-        if (_tieCount == 0)
+        _queue.Push(p.Due, p.Seq, p.Slot);
+        for (var i = 0; i < _tieCount; i++)
         {
-            _queue.Push(p.Due, p.Seq, p.Slot);
-            return;
+            ref readonly var t = ref _ties[_tieHead + i];
+            _queue.Push(t.Due, t.Seq, t.Slot);
         }
-        var at = 0;
-        while (at < _tieCount && _ties[_tieHead + at].Seq < p.Seq) at++;
-        if (_tieHead > 0)
-        {
-            // room below the live ones: shift the earlier ones down by one
-            _tieHead--;
-            Array.Copy(_ties, _tieHead + 1, _ties, _tieHead, at);
-        }
-        else
-        {
-            AddTie(p);  // grows the buffer if needed; then shift the later ones up by one
-            Array.Copy(_ties, _tieHead + at, _ties, _tieHead + at + 1, _tieCount - 1 - at);
-            _ties[_tieHead + at] = p;
-            return;
-        }
-        _ties[_tieHead + at] = p;
-        _tieCount++;
+        _tieHead = _tieCount = 0;
     }
 
     private Pending ToPending(in EventQueue.Entry e)
