@@ -38,7 +38,9 @@ public sealed class MachineRuntime
     // Per device, the objects a delivery to it reads first (its cell, mailbox, message queue and
     // actor), HotObjects of them per device: the next delivery's are prefetched (see Prefetch).
     private const int HotObjects = 4;
+    // Stryker disable once Arithmetic : Register grows the table to _refs.Length * HotObjects before its first write
     private object?[] _hot = new object?[16 * HotObjects];
+    // Stryker disable once Equality : it switches only the prefetch hint, which has no effect on a run
     private static readonly bool PrefetchOn = Environment.GetEnvironmentVariable("ACTORCRASH_PREFETCH") != "0";
     private readonly Dictionary<IActorRef, ActorId> _byRef = [];
     private readonly List<IActorRef> _resetByRuntime = [];
@@ -68,6 +70,7 @@ public sealed class MachineRuntime
     // live ones are _ties[_tieHead .. _tieHead + _tieCount).
     private Pending[] _ties = new Pending[8];
     private int _tieHead, _tieCount;
+    // Stryker disable once Unary : read only while _tieCount > 0, and a group sets it when it forms
     private long _tieDue = -1;
     private ISchedulingStrategy _strategy = new RandomStrategy();
     private ExceptionDispatchInfo? _abort;
@@ -105,11 +108,15 @@ public sealed class MachineRuntime
         }
         _refs[id.Index] = device;
         _cells[id.Index] = DirectCell(device);
+        // Stryker disable once Equality : the hot table feeds only Prefetch, a hint with no effect on a run (<= only resizes to the same length, a no-op; > stops growing it and Register throws, a crash of the hint's table)
         if (_hot.Length < _refs.Length * HotObjects) Array.Resize(ref _hot, _refs.Length * HotObjects);
         if (_cells[id.Index] is { } cell)
         {
+            // Stryker disable once Arithmetic : the hot table feeds only Prefetch, a hint with no effect on a run: a wrong index prefetches another device's objects
             _hot[id.Index * HotObjects] = cell;
+            // Stryker disable once Arithmetic : as above (and an index below 0 throws at Register: a crash of the hint's table, not a delivery)
             _hot[id.Index * HotObjects + 1] = cell.Mailbox;
+            // Stryker disable once Arithmetic : as above
             _hot[id.Index * HotObjects + 2] = cell.Mailbox?.MessageQueue;
         }
         _names.Add(name);
@@ -125,11 +132,18 @@ public sealed class MachineRuntime
     {
         if (device is not LocalActorRef { Cell: var cell } || cell.Dispatcher is not Akka.DeterministicDispatcher d
             || cell.System.Settings.SerializeAllMessages) return null;
+        // A cell on another DeterministicDispatcher (another ActorSystem's) is Told: its SendMessage
+        // dispatches it through its own dispatcher. Dispatching it through this one instead runs the
+        // same code (MessageDispatcher.Dispatch; the dispatcher holds no state and runs the mailbox on
+        // the caller's thread), as does Telling any cell, so which cell takes which path is speed only.
+        // Stryker disable once Assignment : see above: the path a cell takes does not change its delivery
         _dispatcher ??= d;
+        // Stryker disable once Conditional : see above: the path a cell takes does not change its delivery
         return ReferenceEquals(d, _dispatcher) ? cell : null;
     }
 
     /// <summary>The device's actor instance (a built-in device), whose first lines a delivery to it reads: prefetched with its cell's (see <see cref="Prefetch"/>).</summary>
+    // Stryker disable once Arithmetic : the hot table feeds only Prefetch, a hint with no effect on a run (an index below 0 throws: a crash of the hint's table, not a delivery)
     internal void SetInstance(ActorId id, object actor) => _hot[id.Index * HotObjects + 3] = actor;
 
     public string NameOf(ActorId id) => _names[id.Index];
@@ -153,6 +167,7 @@ public sealed class MachineRuntime
         // at or above _slotHigh is never read (at 4096 CPUs the clear was a 160 KB sweep a run).
         _slotHigh = _freeCount = 0;
         _tieHead = _tieCount = 0;
+        // Stryker disable once Unary : read only while _tieCount > 0, and a group sets it when it forms
         _tieDue = -1;
         _abort = null;
         _seq = 0;
@@ -216,14 +231,14 @@ public sealed class MachineRuntime
     /// <summary>Withdraws a pending message (a timer whose wait ended another way). It is never delivered or traced.</summary>
     public void Cancel(long handle)
     {
-        if (handle <= 0) return;
+        if (handle <= 0) /* Stryker disable once Statement : without it a handle <= 0 names seq <= 0, which no message has (seqs start at 1), or a slot past _slotHigh */ return;
         var slot = (int)(handle & (EventQueue.MaxSlots - 1));
         var seq = handle >> EventQueue.SlotBits;
         // A handle whose message was delivered (its slot free or reused) withdraws nothing.
         if (slot >= _slotHigh) return;
         ref var s = ref _slots[slot];
         if (s.Message is null || s.Seq != seq || s.Cancelled) return;
-        if (_tieCount > 0 && s.Due == _tieDue && RemoveTie(seq)) Take(slot);  // one the strategy would be offered next: gone at once
+        if (_tieCount > 0 && s.Due == _tieDue && RemoveTie(seq)) /* Stryker disable once Statement : without it the slot is not reused until the next Start: memory, not behaviour (short of 2^24 such cancels in one run) */ Take(slot);  // one the strategy would be offered next: gone at once
         else s.Cancelled = true;                          // one in the queue: dropped when it comes up
     }
 
@@ -264,6 +279,7 @@ public sealed class MachineRuntime
             var message = Take(next.Slot);
             _trace.Add(new TraceEntry(Now, next.From, next.To, message));
             Observer?.Delivering(next.Seq, Now);
+            // Stryker disable once all : a prefetch hint, no effect on the run (with the queue empty Peek reads a stale entry, still inside the arrays)
             if (PrefetchOn && _queue.Count > 0) Prefetch(_slots[_queue.Peek().Slot].To.Index);
             Deliver(next.To.Index, message, _refs[next.From.Index]);
         }
@@ -305,6 +321,7 @@ public sealed class MachineRuntime
     /// after another (cell, mailbox, queue, actor: each read only after the one before). A stale
     /// address (the GC moved the object meanwhile) prefetches nothing useful and does no harm.
     /// </summary>
+    // Stryker disable all : a hint to the processor, no effect on a run (see above)
     private unsafe void Prefetch(int to)
     {
         if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
@@ -318,6 +335,7 @@ public sealed class MachineRuntime
             System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + 64);
         }
     }
+    // Stryker restore all
 
     /// <summary>
     /// The next delivery. When several are due at the same instant the strategy picks among all of
@@ -336,6 +354,7 @@ public sealed class MachineRuntime
                 return false;
             }
             next = ToPending(e);
+            // Stryker disable once Logical : && sends a lone delivery through the tie buffer as a group of one: taken at once, no question asked, the same delivery
             if (_queue.Count == 0 || _queue.Peek().Due != e.Due) return true;
             _tieDue = e.Due;
             _tieHead = 0;
@@ -399,6 +418,7 @@ public sealed class MachineRuntime
     {
         var slot = e.Slot;
         if (!_slots[slot].Cancelled) return false;
+        // Stryker disable once Statement : without it the slot is not reused until the next Start: memory, not behaviour (short of 2^24 cancelled messages in one run)
         Take(slot);
         return true;
     }
@@ -420,7 +440,7 @@ public sealed class MachineRuntime
     /// <summary>Removes the <paramref name="i"/>-th live tie, keeping the others in send order; shifts the shorter side.</summary>
     private void RemoveTieAt(int i)
     {
-        if (i < _tieCount / 2)
+        if (/* Stryker disable once all : either side's shift removes the i-th and keeps the rest in order; the choice is speed only */ i < _tieCount / 2)
         {
             Array.Copy(_ties, _tieHead, _ties, _tieHead + 1, i);
             _tieHead++;
@@ -436,8 +456,10 @@ public sealed class MachineRuntime
             if (_ties[_tieHead + i].Seq == seq)
             {
                 RemoveTieAt(i);
+                // Stryker disable once Boolean : false leaves the slot unused until the next Start (Cancel marks it instead of freeing it): memory, not behaviour
                 return true;
             }
+        // Stryker disable once Boolean : not reached: while a group is worked through, every live message due at its instant is in the tie buffer
         return false;
     }
 

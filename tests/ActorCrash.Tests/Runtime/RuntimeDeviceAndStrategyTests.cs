@@ -43,14 +43,7 @@ public class RuntimeDeviceAndStrategyTests : Akka.TestKit.Xunit2.TestKit
         return (runtime, runtime.Register("log", device), device, log);
     }
 
-    /// <summary>A device actor on a new board of <paramref name="runtime"/>'s machine, started.</summary>
-    private IActorRef OnBoard(MachineRuntime runtime, string name, Props props)
-    {
-        var board = DeviceHost.NewBoard(Sys, runtime);
-        var device = board.Ask<IActorRef>(new AddDevice(name, props)).GetAwaiter().GetResult();
-        device.Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
-        return device;
-    }
+    private IActorRef OnBoard(MachineRuntime runtime, string name, Props props) => RuntimeKit.OnBoard(Sys, runtime, name, props);
 
     [Fact]
     public void A_device_fault_reaches_the_machine_after_the_faulting_delivery_and_before_the_next_in_order()
