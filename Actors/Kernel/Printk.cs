@@ -158,12 +158,11 @@ public static class Printk
     {
         var k = cpu.Machine.Kernel;
         var seq = k.NmiPrintSeq[cpu.Id];
-        var flags = cpu.LocalIrqSave();
-        yield return Op.SpinLock(k.NmiFlushReadLock);   // raw_spin_lock_irqsave(&read_lock, flags)
+        // raw_spin_lock_irqsave(&read_lock, flags): interrupts are already off in the irq_work's hard-interrupt context
+        yield return Op.SpinLock(k.NmiFlushReadLock);
         for (var i = 0; i < seq.Count; i++) yield return Op.Call(Vprintk(cpu, seq[i].Text, seq[i].Level));
         seq.Clear();
         cpu.Unlock(k.NmiFlushReadLock);
-        cpu.LocalIrqRestore(flags);
     }
 
     /// <summary>

@@ -48,6 +48,7 @@ public class IrqWorkTests
     public void On_an_idle_cpu_the_self_ipi_prints_right_after_the_nmi_returns(string design)
     {
         var r = UnknownNmi(design);
+        Assert.Empty(r.LocksHeld);
 
         // After the handler (each printk in the NMI takes a step), within a few µs, not at the 2 ms tick.
         Assert.NotEmpty(r.Console);
@@ -94,6 +95,7 @@ public class IrqWorkTests
         Assert.Single(Lines(r, Uhhuh));
         Assert.Single(Lines(r, Dazed));
         Assert.True(PrintedAt(r, Uhhuh) > 100 * VirtualTimeMs);
+        Assert.DoesNotContain(r.LocksHeld, l => l.Lock == "printk_nmi_flush_read_lock");
     }
 
     private const long VirtualTimeMs = 1000 * Us;
@@ -108,6 +110,30 @@ public class IrqWorkTests
         Assert.Equal(2, Lines(r, Uhhuh).Length);
         Assert.Equal(2, Lines(r, Dazed).Length);
         Assert.Equal(6, r.Console.Count);
+    }
+
+    [Fact]
+    public void A_buffer_flushed_by_its_irq_work_is_empty_for_the_next_nmi_and_the_panic()
+    {
+        var r = RunOn("linux-4.10", 2, NoKdump, "panic=1", "",
+            "{ at = 1500us, cpu = 0, event = unknown-nmi }, { at = 3ms, cpu = 0, event = unknown-nmi }, { at = 5ms, cpu = 1, event = panic, message = \"x\" }", Instant);
+
+        Assert.Equal(2, Lines(r, Uhhuh).Length);
+        Assert.Equal(2, Lines(r, Dazed).Length);
+        Assert.True(PrintedAt(r, "Kernel panic - not syncing: x") > Lines(r, Dazed)[1].TimeNs);
+        Assert.DoesNotContain(r.LocksHeld, l => l.Lock == "printk_nmi_flush_read_lock");
+    }
+
+    [Fact]
+    public void In_6_x_one_tick_runs_the_lazy_work_of_both_printks_of_an_nmi()
+    {
+        var spec = Inline(Fidelity.CorrectionTests.Machine(2, NoKdump, "panic=1", "{ cpu = 0, activity = spin }",
+            "{ at = 1500us, cpu = 0, event = unknown-nmi }", Instant), "linux-6.x");
+        using var machine = new Machine(spec);
+        var r = machine.RunAndReport(1, trace: true);
+
+        Assert.Single(r.Trace!, t => t.Message.Contains("vector=local_timer", StringComparison.Ordinal));
+        Assert.Empty(r.LocksHeld);
     }
 
     [Fact]
