@@ -32,7 +32,7 @@ public sealed partial class KernelState
         CrashNotesSaved = new bool[cpuCount];
         DumpList = new KmsgDumperList(cmdline.KmsgDumpCompiledIn);
         InitPanicPath(cpuCount);
-        _locks = [LogbufLock, ConsoleSem, XtimeLock, KexecMutex, IoapicLock, PstoreBufLock, EfiRuntimeLock, NvconPortLock, WorkqueuePoolLock, EfivarsLock, PanicLock, ShutdownMutex];
+        _locks = [LogbufLock, ConsoleSem, XtimeLock, KexecMutex, IoapicLock, PstoreBufLock, EfiRuntimeLock, NvconPortLock, WorkqueuePoolLock, EfivarsLock, PanicLock, ShutdownMutex, NmiFlushReadLock];
     }
 
     public int CpuCount { get; }
