@@ -262,7 +262,7 @@ public sealed class MachineRuntime
             var message = Take(next.Slot);
             _trace.Add(new TraceEntry(Now, next.From, next.To, message));
             Observer?.Delivering(next.Seq, Now);
-            if (DeliveryPrefetch.On && _queue.Count > 0) _prefetch.Prefetch(_slots[_queue.Peek().Slot].To.Index);
+            if (DeliveryPrefetch.On) _prefetch.Delivering(next.To.Index, _queue.Count > 0 ? _slots[_queue.Peek().Slot].To.Index : -1);
             Deliver(next.To.Index, message, _refs[next.From.Index]);
         }
     }

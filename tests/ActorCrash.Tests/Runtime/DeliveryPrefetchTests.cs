@@ -112,3 +112,22 @@ public class DeliveryPrefetchTests
         Assert.Same(a, p.Row(3)[DeliveryPrefetch.ActorSlot]);
     }
 }
+
+/// <summary>Which rows <see cref="DeliveryPrefetch.Delivering"/> keeps track of: the one fetched for the delivery due next.</summary>
+public class DeliveryPrefetchAheadTests
+{
+    [Fact]
+    public void It_remembers_the_device_due_next_and_forgets_it_when_nothing_is()
+    {
+        var p = new DeliveryPrefetch();
+        Assert.Equal(-1, p.Ahead);
+        p.Delivering(3, 5);
+        Assert.Equal(5, p.Ahead);
+        p.Delivering(5, 2);     // the one fetched ahead came
+        Assert.Equal(2, p.Ahead);
+        p.Delivering(7, 0);     // another came first: fetched now, and the next one ahead
+        Assert.Equal(0, p.Ahead);
+        p.Delivering(0, -1);    // nothing pending after it
+        Assert.Equal(-1, p.Ahead);
+    }
+}
