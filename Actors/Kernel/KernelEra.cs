@@ -130,7 +130,13 @@ public sealed record KernelEra(int Major, int Minor)
     /// <summary>console_flush_on_panic() calls console_unlock() whatever console_trylock() said (4.x [V 4.10]); 6.x ignores the lock.</summary>
     public bool ConsoleFlushUnlocksAnyway => !AtLeast(5, 0);
 
-    /// <summary>ramoops stores every reason its max_reason lets through (the max_reason series, ≈5.8 [V code, U version]); before, only OOPS and PANIC.</summary>
+    /// <summary>
+    /// The max_reason series (≈5.8 [V code, U version]): pstore passes the backend's max_reason to
+    /// kmsg_dump() and ramoops stores every reason it lets through. Before, pstore's dumper registers
+    /// none, so pstore_dump() gets OOPS and PANIC (every reason with printk.always_kmsg_dump) and
+    /// counts each, and ramoops refuses what it does not store: all but OOPS and PANIC, and OOPS
+    /// without dump_oops.
+    /// </summary>
     public bool RamoopsStoresEveryReason => AtLeast(5, 8);
 
     /// <summary>The persistent_ram_zone's raw buffer_lock around the start/size update (6.x [V struct]).</summary>

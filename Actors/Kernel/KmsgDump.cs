@@ -106,12 +106,12 @@ public static class KmsgLockless
         var end = k.Log.Length;  // the dumpers' iterators read the ringbuffer locklessly
         foreach (var dumper in k.DumpList)
         {
-            if (Pstore.Priority(reason) > MaxReason(dumper, k.Cmdline.AlwaysKmsgDump)) continue;
+            if (Pstore.Priority(reason) > MaxReason(dumper, cpu.Machine.Design.Era, k.Cmdline.AlwaysKmsgDump)) continue;
             yield return Op.Call(dumper.Dump(cpu, reason, end));
         }
     }
 
     /// <summary>dumper->max_reason, or for a dumper that gives none (KMSG_DUMP_UNDEF): OOPS, or MAX with always_kmsg_dump.</summary>
-    private static int MaxReason(KmsgDumper dumper, bool alwaysKmsgDump) =>
-        dumper is IPstoreBackend pstore ? Pstore.MaxReasonOf(pstore, alwaysKmsgDump) : alwaysKmsgDump ? KmsgDumpMax : KmsgDumpOops;
+    private static int MaxReason(KmsgDumper dumper, KernelEra era, bool alwaysKmsgDump) =>
+        dumper is IPstoreBackend pstore ? Pstore.MaxReasonOf(pstore, era, alwaysKmsgDump) : alwaysKmsgDump ? KmsgDumpMax : KmsgDumpOops;
 }

@@ -78,9 +78,12 @@ public static class Pstore
         _ => maxReason,
     };
 
-    /// <summary>dumper->max_reason, or for one that registers none (KMSG_DUMP_UNDEF): OOPS, or every reason with printk.always_kmsg_dump.</summary>
-    public static int MaxReasonOf(IPstoreBackend psinfo, bool alwaysKmsgDump) =>
-        psinfo.MaxReason > 0 ? psinfo.MaxReason : alwaysKmsgDump ? 5 : 2;
+    /// <summary>
+    /// pstore_dumper.max_reason: the backend's (≈5.8), or none before (KMSG_DUMP_UNDEF), which
+    /// kmsg_dump() reads as OOPS, or every reason with printk.always_kmsg_dump.
+    /// </summary>
+    public static int MaxReasonOf(IPstoreBackend psinfo, KernelEra era, bool alwaysKmsgDump) =>
+        era.RamoopsStoresEveryReason && psinfo.MaxReason > 0 ? psinfo.MaxReason : alwaysKmsgDump ? 5 : 2;
 
     /// <summary>pstore_cannot_block_path(): in NMI, or dumping for a panic or an emergency restart.</summary>
     public static bool CannotBlockPath(CpuActor cpu, KmsgDumpReason reason) =>
@@ -100,8 +103,8 @@ public static class Pstore
     public static IEnumerable<Op> PstoreDump(CpuActor cpu, IPstoreBackend psinfo, KmsgDumpReason reason, int logEnd)
     {
         var k = cpu.Machine.Kernel;
-        if (Priority(reason) > MaxReasonOf(psinfo, k.Cmdline.AlwaysKmsgDump)) yield break;   // kmsg_dump(): reason > dumper->max_reason
         var era = cpu.Machine.Design.Era;
+        if (Priority(reason) > MaxReasonOf(psinfo, era, k.Cmdline.AlwaysKmsgDump)) yield break;   // kmsg_dump(): reason > dumper->max_reason
         var why = ReasonStr(reason);
         var flags = cpu.LocalIrqSave();
         var locked = true;

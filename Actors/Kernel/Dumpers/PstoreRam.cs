@@ -91,7 +91,8 @@ public sealed class PstoreRam : KmsgDumper, IPstoreBackend
     {
         // Out of the various dmesg dump types, ramoops is currently designed to only store crash logs
         // (until ≈5.8: since the max_reason series it logs "everything that the kmsg dumper sends us").
-        if (!cpu.Machine.Design.Era.RamoopsStoresEveryReason && Pstore.Priority(record.Reason) > 2)
+        // Skip Oopses when configured to do so (dump_oops = 0: max_reason PANIC).
+        if (!cpu.Machine.Design.Era.RamoopsStoresEveryReason && Pstore.Priority(record.Reason) > Math.Min(2, _layout.MaxReason))
         {
             // Stryker disable once all : PstoreWrite.Error is psinfo->write()'s return value, which pstore_dump() never reads here (the kernel reads it only to kick pstore_timer after an OOPS, not modelled)
             record.Error = -Pstore.EINVAL;

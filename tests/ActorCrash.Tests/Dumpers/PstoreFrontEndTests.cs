@@ -46,6 +46,22 @@ public class PstoreFrontEndTests
         Assert.StartsWith("Panic#1 Part1\n", only.Text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("linux-3.12")]
+    [InlineData("linux-4.10")]
+    public void Before_5_8_pstore_takes_the_oops_ramoops_refuses_it_and_the_panic_counts_second(string design)
+    {
+        // 3.5–5.7: pstore_dumper registers no max_reason, so kmsg_dump() hands the OOPS to pstore_dump(),
+        // which counts it (oopscount++) before ramoops_pstore_write() skips it ("Skip Oopes when
+        // configured to do so"): the panic's record is "Panic#2".
+        var r = Ramoops(design, triggers: OopsThenPanic, ramoops: ", dump_oops = 0");
+
+        Assert.Contains(r.Milestones, m => m.What == "kmsg_dump(KMSG_DUMP_OOPS)");
+        var only = Assert.Single(r.Nvram);
+        Assert.Equal(("dmesg-ramoops-0", KmsgDumpReason.Panic), (only.Name, only.Reason));
+        Assert.StartsWith("Panic#2 Part1\n", only.Text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_backend_without_max_reason_gets_oops_and_panic_only_unless_printk_always_kmsg_dump()
     {
