@@ -162,6 +162,7 @@ public sealed partial class KernelState
     {
         if (Online[cpu.Id] == online) return;
         Online[cpu.Id] = online;
+        // Stryker disable once Conditional : only stop_this_cpu() calls it, with false; CPUs come back online only through Reset
         OnlineCount += online ? 1 : -1;
         cpu.Machine.WakeWaiters(OnlineChanged, cpu.Id);
     }
