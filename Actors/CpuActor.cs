@@ -135,6 +135,13 @@ public sealed class CpuActor : DeviceActor
 
     // ---- actor ----
 
+    protected internal override void Registered()
+    {
+        // What a delivery to this CPU reads beyond Akka's objects: prefetched with them (DeliveryPrefetch).
+        Runtime.Prefetcher.SetOwn(Address.Index, 0, Apic);
+        Runtime.Prefetcher.SetOwn(Address.Index, 1, _frames);
+    }
+
     protected override void Reset()
     {
         ForgetFrames();
@@ -262,7 +269,11 @@ public sealed class CpuActor : DeviceActor
 
     private void Push(FrameKind kind, IEnumerable<Op> code)
     {
-        if (_depth == _frames.Length) Array.Resize(ref _frames, _frames.Length * 2);
+        if (_depth == _frames.Length)
+        {
+            Array.Resize(ref _frames, _frames.Length * 2);
+            Runtime.Prefetcher.SetOwn(Address.Index, 1, _frames);
+        }
         ref var f = ref _frames[_depth++];
         f = new Frame { Code = code.GetEnumerator(), Kind = kind, SavedIf = Apic.InterruptsEnabled };
         Runtime.Observer?.Entered(Id, Now, f.Code, (int)kind);

@@ -35,11 +35,8 @@ public sealed class MachineRuntime
     // that one is Told.
     private ActorCell?[] _cells = new ActorCell?[16];
     private Akka.DeterministicDispatcher? _dispatcher;   // the one the cells run on
-    // Per device, the objects a delivery to it reads first (its cell, mailbox, message queue and
-    // actor), HotObjects of them per device: the next delivery's are prefetched (see Prefetch).
-    private const int HotObjects = 4;
-    private object?[] _hot = new object?[16 * HotObjects];
-    private static readonly bool PrefetchOn = Environment.GetEnvironmentVariable("ACTORCRASH_PREFETCH") != "0";
+    // Per device, the objects a delivery to it reads: the next delivery's are prefetched (DeliveryPrefetch).
+    private readonly DeliveryPrefetch _prefetch = new();
     private readonly Dictionary<IActorRef, ActorId> _byRef = [];
     private readonly List<IActorRef> _resetByRuntime = [];
     private readonly EventQueue _queue = new();
@@ -105,13 +102,7 @@ public sealed class MachineRuntime
         }
         _refs[id.Index] = device;
         _cells[id.Index] = DirectCell(device);
-        if (_hot.Length < _refs.Length * HotObjects) Array.Resize(ref _hot, _refs.Length * HotObjects);
-        if (_cells[id.Index] is { } cell)
-        {
-            _hot[id.Index * HotObjects] = cell;
-            _hot[id.Index * HotObjects + 1] = cell.Mailbox;
-            _hot[id.Index * HotObjects + 2] = cell.Mailbox?.MessageQueue;
-        }
+        if (_cells[id.Index] is { } cell) _prefetch.SetCell(id.Index, cell);
         _names.Add(name);
         _byRef[device] = id;
         return id;
@@ -129,8 +120,15 @@ public sealed class MachineRuntime
         return ReferenceEquals(d, _dispatcher) ? cell : null;
     }
 
-    /// <summary>The device's actor instance (a built-in device), whose first lines a delivery to it reads: prefetched with its cell's (see <see cref="Prefetch"/>).</summary>
-    internal void SetInstance(ActorId id, object actor) => _hot[id.Index * HotObjects + 3] = actor;
+    /// <summary>The device's actor instance (a built-in device, now created), whose lines a delivery to it reads: prefetched with its cell's (<see cref="DeliveryPrefetch"/>).</summary>
+    internal void SetInstance(ActorId id, object actor)
+    {
+        if (_cells[id.Index] is { } cell) _prefetch.SetCell(id.Index, cell);   // again: the actor's behaviour is set now
+        _prefetch.SetActor(id.Index, actor);
+    }
+
+    /// <summary>What a delivery to each device reads, for the processor to fetch ahead; devices add their own objects (a CPU's APIC and frames).</summary>
+    internal DeliveryPrefetch Prefetcher => _prefetch;
 
     public string NameOf(ActorId id) => _names[id.Index];
 
@@ -264,7 +262,7 @@ public sealed class MachineRuntime
             var message = Take(next.Slot);
             _trace.Add(new TraceEntry(Now, next.From, next.To, message));
             Observer?.Delivering(next.Seq, Now);
-            if (PrefetchOn && _queue.Count > 0) Prefetch(_slots[_queue.Peek().Slot].To.Index);
+            if (DeliveryPrefetch.On) _prefetch.Delivering(next.To.Index, _queue.Count > 0 ? _slots[_queue.Peek().Slot].To.Index : -1);
             Deliver(next.To.Index, message, _refs[next.From.Index]);
         }
     }
@@ -294,28 +292,6 @@ public sealed class MachineRuntime
         {
             // As ActorCell.SendMessage does with a failure to enqueue: logged, not thrown at the sender.
             cell.System.EventStream.Publish(new global::Akka.Event.Error(e, cell.Self.Path.ToString(), cell.Props.Type, "Swallowing exception during message send"));
-        }
-    }
-
-    /// <summary>
-    /// A hint to the processor, no effect on the run: the first two cache lines of the objects a
-    /// delivery to <paramref name="to"/> reads first, fetched while the current delivery runs (the one
-    /// due next in the queue is usually the next one delivered). At 4096 CPUs those objects are out of
-    /// the core's L2 by the time a CPU's next message comes, and a delivery used to wait for them one
-    /// after another (cell, mailbox, queue, actor: each read only after the one before). A stale
-    /// address (the GC moved the object meanwhile) prefetches nothing useful and does no harm.
-    /// </summary>
-    private unsafe void Prefetch(int to)
-    {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
-        var hot = _hot;
-        for (var i = to * HotObjects; i < to * HotObjects + HotObjects; i++)
-        {
-            var o = hot[i];
-            if (o is null) continue;
-            var p = (byte*)System.Runtime.CompilerServices.Unsafe.As<object, nint>(ref o);
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(p);
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + 64);
         }
     }
 
