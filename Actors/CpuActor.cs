@@ -4,7 +4,7 @@ using ActorCrash.Hardware;
 
 namespace ActorCrash.Actors;
 
-/// <summary>Delivered to a CPU by the interrupt controller: a fixed-vector IPI.</summary>
+/// <summary>Delivered to a CPU by the interrupt controller (a fixed-vector IPI) or by its own local APIC timer (<see cref="IrqWork"/>'s tick).</summary>
 public sealed record DeliverIpi(InterruptVector Vector) : Message;
 
 /// <summary>Delivered to a CPU: an NMI, from the IPI fabric or the CPU's own perf-counter watchdog.</summary>
@@ -135,6 +135,13 @@ public sealed class CpuActor : DeviceActor
 
     // ---- actor ----
 
+    protected internal override void Registered()
+    {
+        // What a delivery to this CPU reads beyond Akka's objects: prefetched with them (DeliveryPrefetch).
+        Runtime.Prefetcher.SetOwn(Address.Index, 0, Apic);
+        Runtime.Prefetcher.SetOwn(Address.Index, 1, _frames);
+    }
+
     protected override void Reset()
     {
         ForgetFrames();
@@ -262,7 +269,11 @@ public sealed class CpuActor : DeviceActor
 
     private void Push(FrameKind kind, IEnumerable<Op> code)
     {
-        if (_depth == _frames.Length) Array.Resize(ref _frames, _frames.Length * 2);
+        if (_depth == _frames.Length)
+        {
+            Array.Resize(ref _frames, _frames.Length * 2);
+            Runtime.Prefetcher.SetOwn(Address.Index, 1, _frames);
+        }
         ref var f = ref _frames[_depth++];
         f = new Frame { Code = code.GetEnumerator(), Kind = kind, SavedIf = Apic.InterruptsEnabled };
         Runtime.Observer?.Entered(Id, Now, f.Code, (int)kind);
@@ -556,4 +567,18 @@ public sealed class CpuActor : DeviceActor
     public bool IsBlockedForever => _blockedOn is OpKind.Halt or OpKind.SpinForever or OpKind.Idle or OpKind.Acquire or OpKind.SeqRead;
 
     public bool IsHalted => _blockedOn == OpKind.Halt;
+
+    /// <summary>
+    /// tick_nohz_tick_stopped() (NOHZ idle): the task-level code this CPU runs — below any interrupt
+    /// or NMI frame — is the idle loop, whose HLT stops the tick; an interrupt taken there leaves it stopped.
+    /// </summary>
+    public bool TickStopped
+    {
+        get
+        {
+            var task = 0;
+            while (task < _depth && _frames[task].Kind == FrameKind.Task) task++;
+            return task > 0 && _frames[task - 1].Code is IdleLoopCode;
+        }
+    }
 }

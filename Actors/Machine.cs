@@ -112,6 +112,7 @@ public sealed class Machine : IDisposable
         var actor = AddActor(name, DeviceProducer<T>.Props(make, a => made = a), resetAtStart);
         made!.Address = Runtime.IdOf(actor);
         Runtime.SetInstance(made.Address, made);
+        made.Registered();
         return made;
     }
 

@@ -9,7 +9,7 @@ namespace ActorCrash.Hardware;
 /// </summary>
 public sealed class LocalApic
 {
-    private ulong _pendingVectors;  // bit v = vector (v + 0xf0) pending in IRR
+    private ulong _pendingVectors;  // bit v = vector (v + 0xc0) pending in IRR: the vectors 0xc0–0xff the kernel's IPIs and the local timer use
 
     public bool InterruptsEnabled { get; set; } = true;
     public bool InNmi { get; private set; }
@@ -50,7 +50,17 @@ public sealed class LocalApic
         if (!InterruptsEnabled || InNmi || _pendingVectors == 0) return null;
         var bit = 63 - System.Numerics.BitOperations.LeadingZeroCount(_pendingVectors);
         _pendingVectors &= ~(1UL << bit);
-        return (InterruptVector)(bit + 0xf0);
+        return (InterruptVector)(bit + VectorBase);
+    }
+
+    /// <summary>
+    /// A self-IPI (x86 apic->send_IPI_self(), arch_irq_work_raise()) or the local APIC timer: the
+    /// vector is set in this CPU's IRR and taken at the next instruction boundary with IF=1 outside an
+    /// NMI handler (the CPU checks between ops); a software-disabled APIC accepts none.
+    /// </summary>
+    public void RaiseLocal(InterruptVector vector)
+    {
+        if (SoftwareEnabled) _pendingVectors |= Bit(vector);
     }
 
     public enum NmiAction { Handle, Latched, Dropped }
@@ -83,5 +93,7 @@ public sealed class LocalApic
     /// <summary>Marks the CPU as already inside an NMI handler (a scenario's initial state).</summary>
     public void EnterNmi() => InNmi = true;
 
-    private static ulong Bit(InterruptVector v) => 1UL << ((int)v - 0xf0);
+    private const int VectorBase = 0xc0;
+
+    private static ulong Bit(InterruptVector v) => 1UL << ((int)v - VectorBase);
 }

@@ -123,10 +123,15 @@ public abstract class PanicDesign
 
     // ---- interrupt handlers ----
 
-    /// <summary>The handler a fixed-vector IPI runs on its target: REBOOT_VECTOR stops the CPU (smp_reboot_interrupt).</summary>
+    /// <summary>
+    /// The handler a fixed vector runs on its CPU: REBOOT_VECTOR stops the CPU (smp_reboot_interrupt),
+    /// IRQ_WORK_VECTOR runs its irq_work (smp_irq_work_interrupt), the local timer's tick its lazy irq_work.
+    /// </summary>
     public virtual IEnumerable<Op> HandleIpi(CpuActor cpu, InterruptVector vector) => vector switch
     {
         InterruptVector.Reboot => X86.StopThisCpu(cpu),
+        InterruptVector.IrqWork => IrqWork.IrqWorkInterrupt(cpu),
+        InterruptVector.LocalTimer => IrqWork.TimerInterrupt(cpu),
         _ => [],
     };
 

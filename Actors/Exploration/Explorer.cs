@@ -295,20 +295,19 @@ public sealed class Explorer : IDisposable
         var found = false;
         var view = new RunView(_machine, summary);
         t.Coverage?.Add(view, run);
-        if (Properties.Count > 0)
+        // An index loop: foreach over the IReadOnlyList would box its enumerator every run (40 bytes a run).
+        for (var i = 0; i < Properties.Count; i++)
         {
-            foreach (var p in Properties)
-            {
-                if (p.Check(view) is not { } message) continue;
-                found = true;
-                t.ViolationsByProperty[p.Name] = t.ViolationsByProperty.GetValueOrDefault(p.Name) + 1;
-                var signature = Signature(p.Name, summary.Outcome, message);
-                t.Signatures[signature] = t.Signatures.TryGetValue(signature, out var s) ? (s.Property, s.Count + 1, s.FirstRun) : (p.Name, 1, run);
-                var recorded = _recorded.GetValueOrDefault(signature);
-                if (recorded >= job.SavePolicy.PerSignature) continue;
-                _recorded[signature] = recorded + 1;
-                t.Candidates.Add((signature, Record(runSeed, run, p.Name, message)));
-            }
+            var p = Properties[i];
+            if (p.Check(view) is not { } message) continue;
+            found = true;
+            t.ViolationsByProperty[p.Name] = t.ViolationsByProperty.GetValueOrDefault(p.Name) + 1;
+            var signature = Signature(p.Name, summary.Outcome, message);
+            t.Signatures[signature] = t.Signatures.TryGetValue(signature, out var s) ? (s.Property, s.Count + 1, s.FirstRun) : (p.Name, 1, run);
+            var recorded = _recorded.GetValueOrDefault(signature);
+            if (recorded >= job.SavePolicy.PerSignature) continue;
+            _recorded[signature] = recorded + 1;
+            t.Candidates.Add((signature, Record(runSeed, run, p.Name, message)));
         }
         if (job.DeterminismEvery > 0 && run % job.DeterminismEvery == 0) CheckDeterminism(runSeed, t);
         return found;

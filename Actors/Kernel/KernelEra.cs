@@ -49,7 +49,8 @@ public sealed record KernelEra(int Major, int Minor)
     public IEnumerable<(string Mechanism, bool Has)> Mechanisms()
     {
         yield return ("ioapic_zap_locks() in machine_crash_shutdown (3.x)", IoapicZapLocks);
-        yield return ("per-CPU NMI printk buffers (≈4.7–5.x)", PrintkNmiBuffers);
+        yield return ("per-CPU NMI printk buffers, flushed by an irq_work self-IPI (≈4.7–5.x)", PrintkNmiBuffers);
+        yield return ("NMI printk's console output deferred to the lazy klogd irq_work (5.15)", AtLeast(5, 15));
         yield return ("console_flush_on_panic unlocks whatever the trylock said (4.x)", ConsoleFlushUnlocksAnyway && AtLeast(4, 0));
         yield return ("ramoops stores every reason max_reason allows (≈5.8)", RamoopsStoresEveryReason);
         yield return ("pstore zone buffer_lock (6.x)", PstoreZoneBufferLock);
@@ -124,7 +125,14 @@ public sealed record KernelEra(int Major, int Minor)
     /// <summary>ioapic_zap_locks() before disable_IO_APIC() in native_machine_crash_shutdown(): in 3.12 [V], not in 2.6.38 [V].</summary>
     public bool IoapicZapLocks => AtLeast(3, 0);
 
-    /// <summary>printk in NMI context into per-CPU buffers (CONFIG_PRINTK_NMI, kernel/printk/nmi.c): ≈4.7 [V 4.10] to ≈5.15 [U].</summary>
+    /// <summary>
+    /// printk in NMI context into per-CPU buffers (CONFIG_PRINTK_NMI, kernel/printk/nmi.c): ≈4.7 [V 4.10]
+    /// to ≈5.15 [U]. vprintk_nmi() queues the buffer's irq_work (not lazy: an IRQ_WORK_VECTOR self-IPI,
+    /// arch/x86/kernel/irq_work.c), whose __printk_nmi_flush() printk()s the lines once the CPU takes
+    /// interrupts again (<see cref="IrqWork"/>); a CPU spinning with interrupts off leaves them for
+    /// printk_nmi_flush_on_panic(). Outside these eras printk in NMI context goes to the log at once;
+    /// with the lockless ringbuffer (6.x) the console waits for the lazy klogd irq_work instead.
+    /// </summary>
     public bool PrintkNmiBuffers => AtLeast(4, 7) && !AtLeast(5, 15);
 
     /// <summary>console_flush_on_panic() calls console_unlock() whatever console_trylock() said (4.x [V 4.10]); 6.x ignores the lock.</summary>

@@ -33,6 +33,12 @@ public sealed partial class KernelState
     /// <summary>nmi_print_seq (4.7–5.x): each CPU's buffer for printk in NMI context.</summary>
     public NmiPrintBuffers NmiPrintSeq { get; private set; } = new(0);
 
+    /// <summary>__printk_nmi_flush()'s static read_lock (4.7–4.10): one CPU flushes NMI buffers at a time, "we do not want to mix messages from different CPUs".</summary>
+    public KernelLock NmiFlushReadLock { get; } = new("printk_nmi_flush_read_lock", LockKind.Spinlock);
+
+    /// <summary>Each CPU's queued irq_work (kernel/irq_work.c's raised_list and lazy_list).</summary>
+    public IrqWorkLists IrqWork { get; private set; } = new(0);
+
     /// <summary>atomic_cmpxchg(&amp;panic_cpu, PANIC_CPU_INVALID, cpu): returns the old value.</summary>
     public int PanicCpuCmpxchg(int cpu)
     {
@@ -82,6 +88,7 @@ public sealed partial class KernelState
     {
         CpusStopMask = new CpuMask("cpus_stop_mask", cpuCount);
         NmiPrintSeq = new NmiPrintBuffers(cpuCount);
+        IrqWork = new IrqWorkLists(cpuCount);
         BacktraceMask = new CpuMask("backtrace_mask", cpuCount);
     }
 
@@ -91,6 +98,7 @@ public sealed partial class KernelState
         TaintDie = false;
         LegacyAllowPanicSync = false;
         NmiPrintSeq.Reset();
+        IrqWork.Reset();
         StoppingCpu = -1;
         StopNmiHandlerRegistered = false;
         CpusStopMask.Reset();

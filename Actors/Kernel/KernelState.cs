@@ -32,7 +32,7 @@ public sealed partial class KernelState
         CrashNotesSaved = new bool[cpuCount];
         DumpList = new KmsgDumperList(cmdline.KmsgDumpCompiledIn);
         InitPanicPath(cpuCount);
-        _locks = [LogbufLock, ConsoleSem, XtimeLock, KexecMutex, IoapicLock, PstoreBufLock, EfiRuntimeLock, NvconPortLock, WorkqueuePoolLock, EfivarsLock, PanicLock, ShutdownMutex];
+        _locks = [LogbufLock, ConsoleSem, XtimeLock, KexecMutex, IoapicLock, PstoreBufLock, EfiRuntimeLock, NvconPortLock, WorkqueuePoolLock, EfivarsLock, PanicLock, ShutdownMutex, NmiFlushReadLock];
     }
 
     public int CpuCount { get; }
@@ -162,6 +162,7 @@ public sealed partial class KernelState
     {
         if (Online[cpu.Id] == online) return;
         Online[cpu.Id] = online;
+        // Stryker disable once Conditional : only stop_this_cpu() calls it, with false; CPUs come back online only through Reset
         OnlineCount += online ? 1 : -1;
         cpu.Machine.WakeWaiters(OnlineChanged, cpu.Id);
     }

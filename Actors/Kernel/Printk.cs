@@ -72,10 +72,33 @@ public static class Printk
         var flags = cpu.LocalIrqSave();
         yield return Op.Delay(cpu.Machine.Timing.StepNs);  // prb_reserve(); vsnprintf; prb_final_commit()
         k.Log.Append(cpu.Runtime.Now, text, level);
-        var mayPrint = !IsPrintkLegacyDeferred(cpu, panicking) && k.Online[cpu.Id] && k.ConsoleSem.TryAcquire(cpu.Id);
+        var mayPrint = !IsPrintkLegacyDeferred(cpu, panicking) && ConsoleTrylock(cpu);
         if (mayPrint) yield return Op.Call(ReleaseConsoleSem(cpu));
+        // ft.legacy_offload: in NMI context the legacy consoles print later, from this CPU's irq_work
+        // (defer_console_output()). The kernel does not queue it on the panic CPU while an nbcon
+        // console holds the legacy ones back; the emulator does, without effect: that CPU keeps
+        // interrupts off, and on any other CPU console_trylock() fails during the panic.
+        else if (cpu.Apic.InNmi) IrqWork.Queue(cpu, IrqWorkItem.KlogdOutput);
         cpu.LocalIrqRestore(flags);
     }
+
+    /// <summary>
+    /// wake_up_klogd_work_func() with PRINTK_PENDING_OUTPUT (the irq_work defer_console_output()
+    /// queued): "If trylock fails, someone else is doing the printing": console_trylock(), then
+    /// console_unlock() prints what is pending. console_trylock() fails on a CPU other than the panic
+    /// CPU during a panic ("the console_lock must be left to the panic cpu", 8ebc476fd51e, 5.18), and
+    /// an offline CPU's legacy console is not usable (console_is_usable(): no CON_ANYTIME).
+    /// </summary>
+    public static IEnumerable<Op> WakeUpKlogdWorkFunc(CpuActor cpu)
+    {
+        var k = cpu.Machine.Kernel;
+        var otherCpuInPanic = k.PanicCpu != KernelState.PanicCpuInvalid && k.PanicCpu != cpu.Id;
+        if (otherCpuInPanic || !ConsoleTrylock(cpu)) yield break;
+        yield return Op.Call(ReleaseConsoleSem(cpu));
+    }
+
+    /// <summary>console_trylock() for a legacy console that this CPU may use: an offline CPU may not (no CON_ANYTIME).</summary>
+    private static bool ConsoleTrylock(CpuActor cpu) => cpu.Machine.Kernel.Online[cpu.Id] && cpu.Machine.Kernel.ConsoleSem.TryAcquire(cpu.Id);
 
     /// <summary>
     /// Whether the legacy consoles (the 8250 serial console, the pstore console) wait instead of
@@ -88,10 +111,13 @@ public static class Printk
     /// </summary>
     private static bool IsPrintkLegacyDeferred(CpuActor cpu, bool panicking)
     {
-        var k = cpu.Machine.Kernel;
         if (cpu.Apic.InNmi) return true;
-        return panicking && k.NbconConsoleRegistered && !k.LegacyAllowPanicSync;
+        return LegacyHeldBackInPanic(cpu.Machine.Kernel, panicking);
     }
+
+    /// <summary>During a panic with an nbcon console registered, legacy consoles wait for printk_legacy_allow_panic_sync().</summary>
+    private static bool LegacyHeldBackInPanic(KernelState k, bool panicking) =>
+        panicking && k.NbconConsoleRegistered && !k.LegacyAllowPanicSync;
 
     /// <summary>
     /// printk_legacy_allow_panic_sync() (6.x): from here on the panic CPU prints to legacy consoles
@@ -108,13 +134,35 @@ public static class Printk
 
     /// <summary>
     /// vprintk_nmi() (CONFIG_PRINTK_NMI, ≈4.7 to ≈5.15): printk in NMI context goes into this CPU's
-    /// nmi_print_seq buffer — no logbuf_lock, no console — until printk_nmi_flush_on_panic() (or the
-    /// irq_work, which never runs in a panic) copies it into the log.
+    /// nmi_print_seq buffer — no logbuf_lock, no console — and queues the buffer's irq_work
+    /// (irq_work_queue(&amp;s->work): a self-IPI), which copies it into the log once the CPU takes
+    /// interrupts again (<see cref="PrintkNmiFlushWork"/>); a CPU that never does (a hard lockup, a
+    /// panic) leaves it for printk_nmi_flush_on_panic().
     /// </summary>
     private static IEnumerable<Op> VprintkNmi(CpuActor cpu, string text, int level)
     {
         yield return Op.Delay(cpu.Machine.Timing.StepNs);  // vsnprintf into nmi_print_seq
         cpu.Machine.Kernel.NmiPrintSeq[cpu.Id].Add((text, level));
+        IrqWork.Queue(cpu, IrqWorkItem.PrintkNmiFlush);   // "Get flushed in a more safe context."
+    }
+
+    /// <summary>
+    /// __printk_nmi_flush() as this CPU's irq_work runs it (4.7–4.10 kernel/printk/nmi.c): under the
+    /// static read_lock, each line of this CPU's nmi_print_seq goes through printk_nmi_flush_line(),
+    /// which outside NMI context is printk() itself — logbuf_lock, console_sem and the console — then
+    /// the buffer is emptied (lines an NMI added meanwhile are printed too: "goto more").
+    /// Simplified: 4.11–5.14's printk_safe.c flushes with printk_deferred() (the console follows
+    /// from the klogd irq_work); no design models those versions.
+    /// </summary>
+    public static IEnumerable<Op> PrintkNmiFlushWork(CpuActor cpu)
+    {
+        var k = cpu.Machine.Kernel;
+        var seq = k.NmiPrintSeq[cpu.Id];
+        // raw_spin_lock_irqsave(&read_lock, flags): interrupts are already off in the irq_work's hard-interrupt context
+        yield return Op.SpinLock(k.NmiFlushReadLock);
+        for (var i = 0; i < seq.Count; i++) yield return Op.Call(Vprintk(cpu, seq[i].Text, seq[i].Level));
+        seq.Clear();
+        cpu.Unlock(k.NmiFlushReadLock);
     }
 
     /// <summary>
@@ -162,10 +210,17 @@ public static class Printk
         {
             if (seq.Count == 0) continue;
             var flags = cpu.LocalIrqSave();
-            yield return Op.SpinLock(k.LogbufLock);
-            foreach (var (line, level) in seq) k.Log.Append(cpu.Runtime.Now, line, level);
-            seq.Clear();
-            cpu.Unlock(k.LogbufLock);
+            // __printk_nmi_flush(): read_lock first, so a CPU whose irq_work is flushing its own
+            // buffer finishes it (or, stopped in the middle, keeps the panic CPU spinning here).
+            yield return Op.SpinLock(k.NmiFlushReadLock);
+            if (seq.Count > 0)
+            {
+                yield return Op.SpinLock(k.LogbufLock);
+                foreach (var (line, level) in seq) k.Log.Append(cpu.Runtime.Now, line, level);
+                seq.Clear();
+                cpu.Unlock(k.LogbufLock);
+            }
+            cpu.Unlock(k.NmiFlushReadLock);
             cpu.LocalIrqRestore(flags);
         }
     }

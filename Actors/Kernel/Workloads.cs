@@ -60,6 +60,7 @@ public static class Workloads
     // The driver's line for iteration n; the first ones made once per process (every run prints them again).
     private static readonly string?[] TxTimeoutLines = new string?[1024];
 
+    // Stryker disable once Conditional,Assignment : a cache of Format(n): without it, or refilled each time, the line is the same string
     private static string TxTimeout(int n) =>
         n < TxTimeoutLines.Length ? TxTimeoutLines[n] ??= Format(n) : Format(n);
 

@@ -26,6 +26,9 @@ public abstract class DeviceActor : UntypedActor
 
     public MachineRuntime Runtime { get; }
 
+    /// <summary>The machine registered this device (its <see cref="Address"/> is set). A CPU hands the runtime the objects a delivery to it reads, to be prefetched.</summary>
+    protected internal virtual void Registered() { }
+
     protected long Now => Runtime.Now;
 
     protected sealed override void OnReceive(object message)

@@ -35,13 +35,8 @@ public sealed class MachineRuntime
     // that one is Told.
     private ActorCell?[] _cells = new ActorCell?[16];
     private Akka.DeterministicDispatcher? _dispatcher;   // the one the cells run on
-    // Per device, the objects a delivery to it reads first (its cell, mailbox, message queue and
-    // actor), HotObjects of them per device: the next delivery's are prefetched (see Prefetch).
-    private const int HotObjects = 4;
-    // Stryker disable once Arithmetic : Register grows the table to _refs.Length * HotObjects before its first write
-    private object?[] _hot = new object?[16 * HotObjects];
-    // Stryker disable once Equality : it switches only the prefetch hint, which has no effect on a run
-    private static readonly bool PrefetchOn = Environment.GetEnvironmentVariable("ACTORCRASH_PREFETCH") != "0";
+    // Per device, the objects a delivery to it reads: the next delivery's are prefetched (DeliveryPrefetch).
+    private readonly DeliveryPrefetch _prefetch = new();
     private readonly Dictionary<IActorRef, ActorId> _byRef = [];
     private readonly List<IActorRef> _resetByRuntime = [];
     private readonly EventQueue _queue = new();
@@ -108,17 +103,7 @@ public sealed class MachineRuntime
         }
         _refs[id.Index] = device;
         _cells[id.Index] = DirectCell(device);
-        // Stryker disable once Equality : the hot table feeds only Prefetch, a hint with no effect on a run (<= only resizes to the same length, a no-op; > stops growing it and Register throws, a crash of the hint's table)
-        if (_hot.Length < _refs.Length * HotObjects) Array.Resize(ref _hot, _refs.Length * HotObjects);
-        if (_cells[id.Index] is { } cell)
-        {
-            // Stryker disable once Arithmetic : the hot table feeds only Prefetch, a hint with no effect on a run: a wrong index prefetches another device's objects
-            _hot[id.Index * HotObjects] = cell;
-            // Stryker disable once Arithmetic : as above (and an index below 0 throws at Register: a crash of the hint's table, not a delivery)
-            _hot[id.Index * HotObjects + 1] = cell.Mailbox;
-            // Stryker disable once Arithmetic : as above
-            _hot[id.Index * HotObjects + 2] = cell.Mailbox?.MessageQueue;
-        }
+        if (_cells[id.Index] is { } cell) _prefetch.SetCell(id.Index, cell);
         _names.Add(name);
         _byRef[device] = id;
         return id;
@@ -142,9 +127,15 @@ public sealed class MachineRuntime
         return ReferenceEquals(d, _dispatcher) ? cell : null;
     }
 
-    /// <summary>The device's actor instance (a built-in device), whose first lines a delivery to it reads: prefetched with its cell's (see <see cref="Prefetch"/>).</summary>
-    // Stryker disable once Arithmetic : the hot table feeds only Prefetch, a hint with no effect on a run (an index below 0 throws: a crash of the hint's table, not a delivery)
-    internal void SetInstance(ActorId id, object actor) => _hot[id.Index * HotObjects + 3] = actor;
+    /// <summary>The device's actor instance (a built-in device, now created), whose lines a delivery to it reads: prefetched with its cell's (<see cref="DeliveryPrefetch"/>).</summary>
+    internal void SetInstance(ActorId id, object actor)
+    {
+        if (_cells[id.Index] is { } cell) _prefetch.SetCell(id.Index, cell);   // again: the actor's behaviour is set now
+        _prefetch.SetActor(id.Index, actor);
+    }
+
+    /// <summary>What a delivery to each device reads, for the processor to fetch ahead; devices add their own objects (a CPU's APIC and frames).</summary>
+    internal DeliveryPrefetch Prefetcher => _prefetch;
 
     public string NameOf(ActorId id) => _names[id.Index];
 
@@ -279,8 +270,7 @@ public sealed class MachineRuntime
             var message = Take(next.Slot);
             _trace.Add(new TraceEntry(Now, next.From, next.To, message));
             Observer?.Delivering(next.Seq, Now);
-            // Stryker disable once all : a prefetch hint, no effect on the run (with the queue empty Peek reads a stale entry, still inside the arrays)
-            if (PrefetchOn && _queue.Count > 0) Prefetch(_slots[_queue.Peek().Slot].To.Index);
+            if (DeliveryPrefetch.On) _prefetch.Delivering(next.To.Index, _queue.Count > 0 ? _slots[_queue.Peek().Slot].To.Index : -1);
             Deliver(next.To.Index, message, _refs[next.From.Index]);
         }
     }
@@ -312,30 +302,6 @@ public sealed class MachineRuntime
             cell.System.EventStream.Publish(new global::Akka.Event.Error(e, cell.Self.Path.ToString(), cell.Props.Type, "Swallowing exception during message send"));
         }
     }
-
-    /// <summary>
-    /// A hint to the processor, no effect on the run: the first two cache lines of the objects a
-    /// delivery to <paramref name="to"/> reads first, fetched while the current delivery runs (the one
-    /// due next in the queue is usually the next one delivered). At 4096 CPUs those objects are out of
-    /// the core's L2 by the time a CPU's next message comes, and a delivery used to wait for them one
-    /// after another (cell, mailbox, queue, actor: each read only after the one before). A stale
-    /// address (the GC moved the object meanwhile) prefetches nothing useful and does no harm.
-    /// </summary>
-    // Stryker disable all : a hint to the processor, no effect on a run (see above)
-    private unsafe void Prefetch(int to)
-    {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
-        var hot = _hot;
-        for (var i = to * HotObjects; i < to * HotObjects + HotObjects; i++)
-        {
-            var o = hot[i];
-            if (o is null) continue;
-            var p = (byte*)System.Runtime.CompilerServices.Unsafe.As<object, nint>(ref o);
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(p);
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + 64);
-        }
-    }
-    // Stryker restore all
 
     /// <summary>
     /// The next delivery. When several are due at the same instant the strategy picks among all of

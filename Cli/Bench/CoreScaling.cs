@@ -131,7 +131,20 @@ public static class CoreScaling
             $"gcs_per_10k_runs={Both((r, _) => r.Gcs * 1e4 / runs, "F1")} gc_pause_share={Both((r, _) => r.GcPause / r.Seconds, "P2")} " +
             $"kb_per_run={Both((r, _) => r.Allocated / 1024.0 / runs, "F2")} jit_share={Both((r, _) => r.JitShare, "P2")} " +
             $"jit_methods={Both((r, _) => r.JitMethods, "F0")} " +
-            $"steal_share={Both((r, _) => r.Steal, "P2")}";
+            $"steal_share={Both((r, _) => r.Steal, "P2")} {GcConfig(GC.GetConfigurationVariables())}";
+    }
+
+    /// <summary>
+    /// The GC this process runs with, as the runtime reports it (so a run under <c>DOTNET_gcServer</c>,
+    /// <c>DOTNET_gcConcurrent</c> or <c>DOTNET_GCGen0MaxBudget</c> says so in its output):
+    /// <c>gc=workstation|server gc_concurrent=on|off gc_heaps=N gen0_max_budget_kb=N</c>.
+    /// </summary>
+    public static string GcConfig(IReadOnlyDictionary<string, object> variables)
+    {
+        bool On(string key) => variables.TryGetValue(key, out var v) && v is true;
+        long Number(string key) => variables.TryGetValue(key, out var v) && v is IConvertible c ? c.ToInt64(null) : 0;
+        return $"gc={(On("ServerGC") ? "server" : "workstation")} gc_concurrent={(On("ConcurrentGC") ? "on" : "off")} " +
+            $"gc_heaps={Number("HeapCount")} gen0_max_budget_kb={Number("GCGen0MaxBudget") / 1024}";
     }
 
     private static double Uncontended(Result r, int cores) => 1 / Math.Max(1e-9, r.Seconds - r.WorkerQueued / cores);

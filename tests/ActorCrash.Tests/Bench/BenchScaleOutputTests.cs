@@ -67,10 +67,11 @@ public sealed class BenchScaleOutputTests
             Assert.Equal(stepKeys, step.Split(' ').Select(kv => kv.Split('=')[0]));
             // The step's exponent is the one its CPU count's line shows, from the two medians.
             Assert.Equal(Value(row, "local_exponent"), Value(step, "local_exponent"));
+            // Recomputed from the printed (rounded) medians, so within a rounding step of the printed exponent, not digit-equal.
             var k = Math.Log(Number(row, "cpu_us_per_emulation") / Number(previous, "cpu_us_per_emulation")) / Math.Log(2);
-            Assert.Equal(k, Number(step, "local_exponent"), 2);
+            Assert.InRange(Number(step, "local_exponent"), k - 0.02, k + 0.02);
             var m = Math.Log(Number(row, "messages_per_emulation") / Number(previous, "messages_per_emulation")) / Math.Log(2);
-            Assert.Equal(m, Number(step, "messages_exponent"), 2);
+            Assert.InRange(Number(step, "messages_exponent"), m - 0.02, m + 0.02);
             Assert.True(Number(step, "bootstrap_p05") <= Number(step, "bootstrap_p25") && Number(step, "bootstrap_p25") <= Number(step, "bootstrap_p75")
                         && Number(step, "bootstrap_p75") <= Number(step, "bootstrap_p95"));
             Assert.True(Number(step, "round_p25") <= Number(step, "round_median") && Number(step, "round_median") <= Number(step, "round_p75"));

@@ -222,7 +222,7 @@ public class KernelMemoryTests
     {
         var old = KernelEra.V2638.Mechanisms().ToDictionary(m => m.Mechanism, m => m.Has);
         var now = KernelEra.V612.Mechanisms().ToDictionary(m => m.Mechanism, m => m.Has);
-        Assert.Equal(16, old.Count);
+        Assert.Equal(17, old.Count);
         Assert.DoesNotContain(true, old.Values);   // 2.6.38 has none of the later mechanisms
         Assert.True(now["ioapic_zap_locks() in machine_crash_shutdown (3.x)"]);
         Assert.True(now["end-of-panic marker (4.x)"]);
@@ -233,6 +233,9 @@ public class KernelMemoryTests
         Assert.False(KernelEra.V312.Mechanisms().Single(m => m.Mechanism.StartsWith("console_flush_on_panic", StringComparison.Ordinal)).Has);
         Assert.True(KernelEra.V410.Mechanisms().Single(m => m.Mechanism.StartsWith("pstore record time", StringComparison.Ordinal)).Has);
         Assert.False(KernelEra.V2638.Mechanisms().Single(m => m.Mechanism.StartsWith("pstore console", StringComparison.Ordinal)).Has);
+        Assert.True(KernelEra.V410.Mechanisms().Single(m => m.Mechanism.StartsWith("per-CPU NMI printk buffers", StringComparison.Ordinal)).Has);
+        Assert.False(KernelEra.V410.Mechanisms().Single(m => m.Mechanism.StartsWith("NMI printk's console output", StringComparison.Ordinal)).Has);
+        Assert.True(now["NMI printk's console output deferred to the lazy klogd irq_work (5.15)"]);
     }
 
     [Fact]

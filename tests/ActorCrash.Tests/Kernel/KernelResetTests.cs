@@ -78,6 +78,134 @@ public class KernelResetTests
         ]
         """;
 
+    /// <summary>
+    /// 6.9+ unknown NMIs, twelve at random times in 1–40 ms and no panic: the two ratelimited lines
+    /// print ten times each and suppress the rest. A run after others starts with a fresh ratelimit
+    /// state (it is static data in the kernel image, set at boot).
+    /// </summary>
+    private const string UnknownNmiStorm = """
+        name = "leak-ratelimit"
+        cmdline = "panic=10"
+        machine { cpus = 2, kdump.loaded = false, dumpers = [] }
+        triggers = [ TRIGGERS ]
+        limits.virtual-time = 100ms
+        """;
+
+    private static string Storm() => UnknownNmiStorm.Replace("TRIGGERS",
+        string.Join(", ", Enumerable.Range(0, 12).Select(_ => "{ at = [1ms, 40ms], cpu = 1, event = unknown-nmi }")), StringComparison.Ordinal);
+
+    /// <summary>
+    /// 6.x with an nbcon console: panic() defers the legacy consoles until
+    /// printk_legacy_allow_panic_sync() after the stop. A run after others starts deferring again.
+    /// </summary>
+    private const string NbconPanic = """
+        name = "leak-nbcon"
+        cmdline = "panic=1"
+        machine { cpus = 2, kdump.loaded = false, dumpers = [], console.nbcon = true }
+        triggers = [ { at = [1ms, 20ms], cpu = 0, event = panic, message = "Fatal exception" } ]
+        """;
+
+    /// <summary>
+    /// 4.10: an unknown NMI on CPU 1 at a random time around the panic on CPU 0 (whose stop comes at
+    /// about 50 ms, after the panic's console lines). When the NMI comes after the stop, CPU 1 sits halted with interrupts off and its "Uhhuh" text stays in its NMI buffer
+    /// (printk_safe_flush_on_panic() has run). A run after others starts with the buffers empty.
+    /// </summary>
+    private const string NmiAfterStop = """
+        name = "leak-nmi-buffer"
+        cmdline = "panic=1"
+        machine { cpus = 2, kdump.loaded = false, dumpers = [] }
+        triggers = [
+          { at = 10ms, cpu = 0, event = panic, message = "Fatal exception" }
+          { at = [1ms, 200ms], cpu = 1, event = unknown-nmi }
+        ]
+        """;
+
+    [Theory]
+    [InlineData("storm", "linux-6.x")]
+    [InlineData(NbconPanic, "linux-6.x")]
+    [InlineData(NmiAfterStop, "linux-4.10")]
+    public void A_seed_run_after_others_starts_with_the_boot_state_of_ratelimits_consoles_and_nmi_buffers(string hocon, string design)
+    {
+        var distinct = Emulator.ResetLeakTests.AssertNoLeak(Inline(hocon == "storm" ? Storm() : hocon, design), 12);
+        Assert.True(distinct > 1, "every seed ended the same way, so nothing could leak");
+    }
+
+    [Fact]
+    public void The_unknown_nmi_storm_logs_ten_of_each_line_and_suppresses_the_rest()
+    {
+        using var machine = new Machine(Inline(Storm(), "linux-6.x"));
+        machine.RunAndReport(3);
+        var log = Enumerable.Range(0, machine.Kernel.Log.LineCount).Select(machine.Kernel.Log.Line).ToArray();
+
+        Assert.Equal(10, log.Count(l => l.Contains("Uhhuh. NMI received for unknown reason", StringComparison.Ordinal)));
+        Assert.Equal(10, log.Count(l => l.Contains("Dazed and confused", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Some_nmi_after_stop_runs_leave_text_in_cpu1s_nmi_buffer()
+    {
+        var spec = Inline(NmiAfterStop, "linux-4.10");
+        using var machine = new Machine(spec);
+        var left = 0;
+        for (ulong seed = 1; seed <= 12; seed++)
+        {
+            machine.RunAndReport(seed);
+            if (machine.Kernel.NmiPrintSeq[1].Count > 0) left++;
+        }
+        Assert.InRange(left, 1, 11);
+    }
+
+    /// <summary>The panic path's masks, flags and buffers after KernelState.Reset: as a freshly booted kernel has them.</summary>
+    [Fact]
+    public void Reset_returns_the_panic_paths_masks_flags_and_buffers_to_their_boot_state()
+    {
+        var spec = Inline(Fidelity.CorrectionTests.Machine(3, NoKdump, "panic=1", "", Panic0), "linux-6.x");
+        var k = new KernelState(3, spec.Cmdline);
+        k.Reset(kdumpLoaded: false);
+        k.LegacyAllowPanicSync = true;
+        k.CpusStopMask.CopyOnlineBut(k.Online, 0);
+        k.BacktraceMask.CopyOnlineBut(k.Online, 0);
+        k.CpusStopMask.AddWaiter(0);
+        k.BacktraceMask.AddWaiter(0);
+        k.CrashIpiIssuedChanged.AddWaiter(1);
+        k.NmiPrintSeq[2].Add(("Uhhuh", 0));
+        for (var i = 0; i < Ratelimit.Burst + 1; i++)
+        {
+            k.UnknownNmiReasonRatelimit.Allow(0, out _);
+            k.UnknownNmiDazedRatelimit.Allow(0, out _);
+        }
+
+        k.Reset(kdumpLoaded: false);
+
+        Assert.False(k.LegacyAllowPanicSync);
+        Assert.Equal((0, false, false), (k.CpusStopMask.Weight, k.CpusStopMask[1], k.CpusStopMask[2]));
+        Assert.Equal((0, false, false), (k.BacktraceMask.Weight, k.BacktraceMask[1], k.BacktraceMask[2]));
+        Assert.Empty(k.CpusStopMask.Waiters);
+        Assert.Empty(k.BacktraceMask.Waiters);
+        Assert.Empty(k.CrashIpiIssuedChanged.Waiters);
+        Assert.All(k.NmiPrintSeq, b => Assert.Empty(b));
+        Assert.True(k.UnknownNmiReasonRatelimit.Allow(0, out var missedReason));
+        Assert.True(k.UnknownNmiDazedRatelimit.Allow(0, out var missedDazed));
+        Assert.Equal((0, 0), (missedReason, missedDazed));
+    }
+
+    /// <summary>nmi_cpu_backtrace() run twice on one CPU (a second NMI): the mask counts the CPU once.</summary>
+    [Fact]
+    public void A_cpu_clearing_its_bit_twice_leaves_the_others_counted()
+    {
+        var spec = Inline(Fidelity.CorrectionTests.Machine(3, NoKdump, "panic=1", "", Panic0), "linux-6.x");
+        using var machine = new Machine(spec);
+        machine.RunAndReport(1);
+        var mask = machine.Kernel.BacktraceMask;
+        mask.CopyOnlineBut([true, true, true], 0);
+
+        mask.ClearCpu(machine.Cpus[1]);
+        mask.ClearCpu(machine.Cpus[1]);
+
+        Assert.Equal(1, mask.Weight);
+        Assert.True(mask[2]);
+    }
+
     [Theory]
     [InlineData(SysrqDuringKdump, "linux-2.6.38")]
     [InlineData(SysrqDuringKdump, "linux-4.10")]
