@@ -150,4 +150,47 @@ public class LocalApicTests
         Assert.False(apic.HasPendingVector);
         Assert.Null(apic.TakePendingVector());
     }
+
+    /// <summary>A self-IPI or timer tick the CPU raises itself: pending in its own IRR even with IF=1, taken highest vector first, and dropped by a disabled APIC.</summary>
+    [Fact]
+    public void A_locally_raised_vector_waits_in_the_irr_and_the_highest_is_taken_first()
+    {
+        var apic = new LocalApic();
+        apic.RaiseLocal(InterruptVector.LocalTimer);
+        apic.RaiseLocal(InterruptVector.IrqWork);
+        apic.RaiseLocal(InterruptVector.IrqWork);   // coalesces
+
+        Assert.True(apic.HasPendingVector);
+        Assert.Equal(InterruptVector.IrqWork, apic.TakePendingVector());
+        Assert.Equal(InterruptVector.LocalTimer, apic.TakePendingVector());
+        Assert.Null(apic.TakePendingVector());
+    }
+
+    [Fact]
+    public void A_locally_raised_vector_waits_out_an_nmi_handler_and_a_disabled_apic_drops_it()
+    {
+        var apic = new LocalApic();
+        apic.EnterNmi();
+        apic.RaiseLocal(InterruptVector.IrqWork);
+        Assert.Null(apic.TakePendingVector());   // inside the NMI handler: not yet
+        Assert.True(apic.HasPendingVector);
+
+        apic.Disable();
+        apic.RaiseLocal(InterruptVector.LocalTimer);
+        Assert.False(apic.HasPendingVector);
+    }
+
+    [Fact]
+    public void The_lowest_vector_the_kernel_uses_has_its_own_irr_bit()
+    {
+        // 0xc0 is the IRR window's first bit: a vector there and one at the top are both kept.
+        var apic = new LocalApic { InterruptsEnabled = false };
+        apic.AcceptIpi((InterruptVector)0xc0);
+        apic.AcceptIpi(InterruptVector.CallFunction);
+        apic.InterruptsEnabled = true;
+
+        Assert.Equal(InterruptVector.CallFunction, apic.TakePendingVector());
+        Assert.Equal((InterruptVector)0xc0, apic.TakePendingVector());
+        Assert.Null(apic.TakePendingVector());
+    }
 }
