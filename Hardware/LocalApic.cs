@@ -95,5 +95,6 @@ public sealed class LocalApic
 
     private const int VectorBase = 0xc0;
 
+    // Stryker disable once Arithmetic : a ulong shift counts mod 64 and VectorBase (0xc0) is 3 × 64, so v + 0xc0 and v − 0xc0 pick the same bit
     private static ulong Bit(InterruptVector v) => 1UL << ((int)v - VectorBase);
 }
